@@ -1,0 +1,40 @@
+/* cli_serve — `appui serve`: runs the HTTP server until SIGINT or SIGTERM,
+ * then stops cleanly (see commands.h). */
+#include "commands.h"
+#include "db.h"
+#include "err.h"
+#include "server.h"
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+
+int cli_serve_run(struct cli *c) {
+  long threads = 0;
+  if (cli_int(c, "threads", 1, 256, &threads)) return EXIT_USAGE;
+  const char *listen = cli_opt(c, "listen") ? cli_opt(c, "listen") : "127.0.0.1:8080";
+  int rc = cli_db(c); /* creates or migrates the schema before workers open it */
+  if (rc) return cli_fail(rc);
+  db_close(c->db);
+  c->db = NULL;
+  /* Block the signals before the server's threads start, so that they
+   * inherit the mask and only this thread receives them. */
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &set, NULL);
+  struct server_options o = {listen, c->data_dir, (int)threads};
+  struct server *s;
+  if ((rc = server_start(&s, &o))) return cli_fail(rc);
+  fprintf(stderr, "appui sert %s sur http://%s (port %u). Ctrl-C pour arrêter.\n", c->data_dir, listen,
+          (unsigned)server_port(s));
+  sigdelset(&set, SIGPIPE);
+  int sig = 0;
+  while (sigwait(&set, &sig) != 0 || (sig != SIGINT && sig != SIGTERM)) {
+  }
+  fprintf(stderr, "Arrêt demandé (%s) : fermeture des connexions…\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  server_stop(s);
+  fprintf(stderr, "Serveur arrêté.\n");
+  return EXIT_OK;
+}

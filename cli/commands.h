@@ -1,0 +1,45 @@
+/* commands — the handlers of the command table, one file per group
+ * (cli_admin.c, cli_territory.c, cli_catalog.c, cli_user.c, cli_request.c,
+ * cli_serve.c). Each returns the process exit status. */
+#ifndef APPUI_COMMANDS_H
+#define APPUI_COMMANDS_H
+#include "cli.h"
+
+int cli_admin_help(struct cli *c);
+int cli_admin_init(struct cli *c);
+int cli_admin_demo(struct cli *c);
+int cli_admin_journal(struct cli *c);
+
+int cli_territory_import(struct cli *c);
+int cli_territory_show(struct cli *c);
+int cli_territory_perimeter_add(struct cli *c);
+int cli_territory_perimeter_list(struct cli *c);
+
+int cli_catalog_org_add(struct cli *c);
+int cli_catalog_org_list(struct cli *c);
+int cli_catalog_org_show(struct cli *c);
+int cli_catalog_offer_add(struct cli *c);
+int cli_catalog_offer_list(struct cli *c);
+int cli_catalog_offer_show(struct cli *c);
+int cli_catalog_membership_add(struct cli *c);
+int cli_catalog_membership_list(struct cli *c);
+
+int cli_user_add(struct cli *c);
+int cli_user_list(struct cli *c);
+int cli_user_password(struct cli *c);
+int cli_user_token(struct cli *c);
+
+int cli_request_file(struct cli *c);
+int cli_request_list(struct cli *c);
+int cli_request_show(struct cli *c);
+int cli_request_message(struct cli *c);
+int cli_request_attach(struct cli *c);
+
+int cli_serve_run(struct cli *c);
+
+/* Prints the list of commands, or the help of `name` ("territory import",
+ * or a group such as "territory"). Returns EXIT_OK, or EXIT_USAGE if
+ * unknown. */
+int cli_help(const char *name);
+
+#endif

@@ -1,0 +1,32 @@
+/* attachment — documents added to a request. The content goes to the blob
+ * store (once per content); the row keeps its name, media type and size.
+ * The declared media type must be an accepted one and agree with the
+ * content's signature. */
+#ifndef APPUI_ATTACHMENT_H
+#define APPUI_ATTACHMENT_H
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct db;
+struct user;
+
+#define ATTACHMENT_MAX (10u * 1024u * 1024u) /* bytes */
+
+/* Adds a document to request `ref`: checks the permission rule, the name,
+ * the size (ERR_TOOLARGE above ATTACHMENT_MAX), the media type
+ * (ERR_MEDIATYPE if not accepted or not matching the content), stores the
+ * content under `blobs`, records it and journals `attachment.added`.
+ * Returns 0 and its id, or an error; no row on error. */
+int attachment_add(int64_t *id, struct db *db, const struct user *actor, const char *blobs,
+                   const char *ref, const char *name, const char *media_type, const void *data,
+                   size_t size);
+
+/* Documents of request `request` as a new JSON array of {id, name,
+ * media_type, size, sha256, at}. Returns 0 or a storage error. */
+int attachment_list(json_t **out, struct db *db, int64_t request);
+
+/* The media types accepted, as a static comma-separated list. */
+const char *attachment_types(void);
+
+#endif

@@ -1,0 +1,87 @@
+/* db — the SQLite store: opening with the project's pragmas, numbered
+ * migrations embedded from core/schema/, a per-connection cache of
+ * prepared statements, and write transactions serialised by a process-wide
+ * lock (one writer at a time, see shared/measured-here.md).
+ *
+ * One `struct db` is one connection, used by one thread at a time. */
+#ifndef APPUI_DB_H
+#define APPUI_DB_H
+#include <sqlite3.h>
+#include <stdint.h>
+
+struct db;
+
+enum {
+  DB_MIGRATE = 1,  /* create the file if needed and apply pending migrations */
+  DB_READONLY = 2  /* open read-only (no migration, no writes) */
+};
+
+/* Opens the database file `path`. With DB_MIGRATE, creates it and brings its
+ * schema up to date, each migration in its own transaction; without, refuses
+ * a database whose schema is not the current one. Returns 0 and a new
+ * connection in *out (free with db_close()), or an error code. */
+int db_open(struct db **out, const char *path, int flags);
+
+/* Closes the connection and finalizes cached statements. NULL is a no-op. */
+void db_close(struct db *db);
+
+/* The underlying handle (owned by `db`). */
+sqlite3 *db_sqlite(struct db *db);
+
+/* The schema version this program expects (number of the last migration). */
+int db_schema_version(void);
+
+/* Prepares `sql` or takes it from the connection's cache. The statement stays
+ * owned by the connection: give it back with db_done() (which resets it and
+ * clears its bindings), never finalize it. Returns 0 or ERR_DB. */
+int db_prepare(sqlite3_stmt **out, struct db *db, const char *sql);
+
+/* Resets a statement from db_prepare() for its next use. NULL is a no-op. */
+void db_done(sqlite3_stmt *st);
+
+/* Runs SQL text without results (may hold several statements).
+ * Returns 0 or an error code. */
+int db_exec(struct db *db, const char *sql);
+
+/* Begins a write transaction: takes the process-wide write lock, then
+ * BEGIN IMMEDIATE. Returns 0 (the caller must then db_commit() or
+ * db_rollback()) or an error code (nothing held). */
+int db_begin(struct db *db);
+
+/* Commits the transaction begun by db_begin() and releases the lock.
+ * On failure the transaction is rolled back and the lock released. */
+int db_commit(struct db *db);
+
+/* Rolls back the transaction begun by db_begin(), if any, and releases the
+ * lock. Safe to call when no transaction is open. */
+void db_rollback(struct db *db);
+
+/* 1 while a transaction begun by db_begin() is open on this connection. */
+int db_in_tx(struct db *db);
+
+/* Runs fn(db, arg) inside a write transaction, committing if it returns 0
+ * and rolling back otherwise; retries a few times when the database is busy.
+ * Returns fn's result or the transaction's error. */
+int db_write(struct db *db, int (*fn)(struct db *db, void *arg), void *arg);
+
+/* Records the connection's last SQLite error for result code `rc` while
+ * doing `what` and returns the matching error code (ERR_BUSY, ERR_CONFLICT
+ * for constraints, ERR_IO, else ERR_DB). */
+int db_fail(struct db *db, int rc, const char *what);
+
+/* Binds a string, or NULL when `s` is NULL. Returns the SQLite code. */
+int db_bind_text(sqlite3_stmt *st, int idx, const char *s);
+
+/* Column `i` as text, or NULL when the value is NULL. Owned by SQLite,
+ * valid until the next step or reset. */
+const char *db_col_text(sqlite3_stmt *st, int i);
+
+/* Column `i` as a newly allocated string (free()), NULL when NULL. */
+char *db_col_strdup(sqlite3_stmt *st, int i);
+
+/* Runs a one-row query `sql` with one text parameter `param` and returns
+ * its first column as an integer in *out. Returns 0, ERR_NOTFOUND when no
+ * row, or an error code. */
+int db_int_for(int64_t *out, struct db *db, const char *sql, const char *param);
+
+#endif

@@ -1,0 +1,26 @@
+/* journal — the append-only event log. Every change to the store is written
+ * in the same transaction as one event (id, time, actor, request, type,
+ * JSON data); connectors, boards and feeds read it back. */
+#ifndef APPUI_JOURNAL_H
+#define APPUI_JOURNAL_H
+#include <jansson.h>
+#include <stdint.h>
+
+struct db;
+struct user;
+
+/* Appends one event inside the caller's open write transaction (asserted).
+ * `request` is the request's id or 0; `data` is a JSON object, borrowed (NULL
+ * means {}). Returns 0 or a storage error. */
+int journal_append(struct db *db, const struct user *actor, int64_t request, const char *type,
+                   json_t *data);
+
+/* Events of one request (request > 0) or of the whole platform (0), oldest
+ * first, with id greater than `after`, at most `limit`. *out is a new JSON
+ * array of {id, at, actor, type, request, data}. Returns 0 or a storage error. */
+int journal_list(json_t **out, struct db *db, int64_t request, int64_t after, int limit);
+
+/* Number of events in the journal, in *out. Returns 0 or a storage error. */
+int journal_count(int64_t *out, struct db *db);
+
+#endif

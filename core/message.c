@@ -1,0 +1,105 @@
+/* message — request threads (see message.h). */
+#include "message.h"
+#include "clock.h"
+#include "db.h"
+#include "err.h"
+#include "journal.h"
+#include "request.h"
+#include "text.h"
+#include "user.h"
+#include <string.h>
+
+static int check(const char *visibility, const char *body) {
+  if (strcmp(visibility, "public") != 0 && strcmp(visibility, "internal") != 0)
+    return err_set(ERR_INVALID, "visibility", "visibilité inconnue : « %s » (public ou internal)", visibility);
+  return text_check_field(body, "body", "message", MESSAGE_BODY_MAX);
+}
+
+int message_post_tx(int64_t *id, struct db *db, const struct user *actor, int64_t request,
+                    const char *visibility, const char *body, int64_t now) {
+  int rc = check(visibility, body);
+  if (rc) return rc;
+  sqlite3_stmt *st;
+  if ((rc = db_prepare(&st, db, "INSERT INTO message (request, author, visibility, body, created_at) "
+                                "VALUES (?, ?, ?, ?, ?)")))
+    return rc;
+  sqlite3_bind_int64(st, 1, request);
+  if (actor->id) sqlite3_bind_int64(st, 2, actor->id);
+  db_bind_text(st, 3, visibility);
+  db_bind_text(st, 4, body);
+  sqlite3_bind_int64(st, 5, now);
+  int s = sqlite3_step(st);
+  db_done(st);
+  if (s != SQLITE_DONE) return db_fail(db, s, "enregistrement du message");
+  int64_t mid = sqlite3_last_insert_rowid(db_sqlite(db));
+  if ((rc = db_prepare(&st, db, "UPDATE request SET updated_at = max(updated_at, ?) WHERE id = ?"))) return rc;
+  sqlite3_bind_int64(st, 1, now);
+  sqlite3_bind_int64(st, 2, request);
+  s = sqlite3_step(st);
+  db_done(st);
+  if (s != SQLITE_DONE) return db_fail(db, s, "mise à jour de la demande");
+  json_t *data = json_pack("{s:I, s:s, s:I}", "message", (json_int_t)mid, "visibility", visibility, "length",
+                           (json_int_t)text_chars(body));
+  rc = journal_append(db, actor, request, "message.posted", data);
+  json_decref(data);
+  if (!rc && id) *id = mid;
+  return rc;
+}
+
+struct post_ctx {
+  const struct user *actor;
+  const char *ref, *visibility, *body;
+  int64_t id;
+};
+
+static int post_tx(struct db *db, void *arg) {
+  struct post_ctx *c = arg;
+  int64_t request;
+  int internal = strcmp(c->visibility, "internal") == 0;
+  int rc = request_access(&request, db, c->actor, c->ref, internal ? PERM_INTERNAL : PERM_WRITE);
+  if (rc) return rc;
+  return message_post_tx(&c->id, db, c->actor, request, c->visibility, c->body, clock_now_ms());
+}
+
+int message_post(int64_t *id, struct db *db, const struct user *actor, const char *ref,
+                 const char *visibility, const char *body) {
+  if (!visibility) visibility = "public";
+  int rc = check(visibility, body);
+  if (rc) return rc;
+  struct post_ctx c = {actor, ref, visibility, body, 0};
+  rc = db_write(db, post_tx, &c);
+  if (!rc && id) *id = c.id;
+  return rc;
+}
+
+int message_list(json_t **out, struct db *db, const struct user *actor, int64_t request) {
+  sqlite3_stmt *st;
+  *out = NULL;
+  int rc = db_prepare(&st, db,
+                      "SELECT m.id, m.created_at, u.email, u.name, m.visibility, m.body FROM message m "
+                      "LEFT JOIN user u ON u.id = m.author WHERE m.request = ?1 "
+                      "AND (?2 OR m.visibility = 'public') ORDER BY m.id");
+  if (rc) return rc;
+  sqlite3_bind_int64(st, 1, request);
+  sqlite3_bind_int(st, 2, actor->role != ROLE_REQUESTER);
+  json_t *arr = json_array();
+  int s;
+  while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+    char at[32];
+    clock_format(sqlite3_column_int64(st, 1), at);
+    json_t *author = db_col_text(st, 2) ? json_pack("{s:s, s:s}", "email", db_col_text(st, 2), "name",
+                                                    db_col_text(st, 3))
+                                        : json_pack("{s:s}", "name", "Plateforme");
+    json_array_append_new(arr, json_pack("{s:I, s:s, s:o, s:s, s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
+                                         "at", at, "author", author, "visibility", db_col_text(st, 4), "body",
+                                         db_col_text(st, 5)));
+  }
+  if (s != SQLITE_DONE) {
+    rc = db_fail(db, s, "lecture des messages");
+    json_decref(arr);
+    arr = NULL;
+  }
+  db_done(st);
+  *out = arr;
+  return rc;
+}

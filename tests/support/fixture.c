@@ -1,0 +1,101 @@
+/* fixture — shared test helpers (see fixture.h). */
+#define _XOPEN_SOURCE 700
+#include "fixture.h"
+#include "db.h"
+#include "err.h"
+#include "territory.h"
+#include "user.h"
+#include <ftw.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void die(const char *what) {
+  fprintf(stderr, "fixture: %s: %s\n", what, err_msg());
+  abort();
+}
+
+void fixture_dir(char *out) {
+  const char *tmp = getenv("TMPDIR");
+  snprintf(out, 256, "%s/appui-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+  if (!mkdtemp(out)) {
+    perror("mkdtemp");
+    abort();
+  }
+}
+
+static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+  (void)sb;
+  (void)flag;
+  (void)ftw;
+  return remove(path);
+}
+
+void fixture_rmdir(const char *dir) {
+  if (dir && *dir) nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+struct db *fixture_db(char *dir) {
+  char path[320];
+  struct db *db;
+  fixture_dir(dir);
+  snprintf(path, sizeof path, "%s/appui.db", dir);
+  if (db_open(&db, path, DB_MIGRATE)) die("db_open");
+  return db;
+}
+
+const char *fixture_referential(void) { return APPUI_REFERENTIAL_DIR; }
+
+void fixture_territory(struct db *db) {
+  struct territory_stats st;
+  struct user admin;
+  const char *deps[] = {"31"};
+  user_system(&admin, "test");
+  if (territory_import(&st, db, &admin, fixture_referential(), deps, 1, NULL)) die("territory_import");
+}
+
+int64_t fixture_int(struct db *db, const char *sql) {
+  sqlite3_stmt *st;
+  int64_t v = 0;
+  if (sqlite3_prepare_v2(db_sqlite(db), sql, -1, &st, NULL) != SQLITE_OK) {
+    fprintf(stderr, "fixture_int: %s: %s\n", sql, sqlite3_errmsg(db_sqlite(db)));
+    abort();
+  }
+  if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  return v;
+}
+
+void fixture_digest(struct db *db, char out[65]) {
+  crypto_hash_sha256_state h;
+  unsigned char d[crypto_hash_sha256_BYTES];
+  sqlite3_stmt *tables, *rows;
+  crypto_hash_sha256_init(&h);
+  sqlite3_prepare_v2(db_sqlite(db),
+                     "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                     "AND name NOT LIKE '%_fts_%' ORDER BY name",
+                     -1, &tables, NULL);
+  while (sqlite3_step(tables) == SQLITE_ROW) {
+    const char *t = (const char *)sqlite3_column_text(tables, 0);
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT * FROM \"%s\" ORDER BY 1, 2", t);
+    crypto_hash_sha256_update(&h, (const unsigned char *)t, strlen(t) + 1);
+    if (sqlite3_prepare_v2(db_sqlite(db), sql, -1, &rows, NULL) != SQLITE_OK) continue;
+    while (sqlite3_step(rows) == SQLITE_ROW) {
+      for (int i = 0; i < sqlite3_column_count(rows); i++) {
+        const unsigned char *v = sqlite3_column_blob(rows, i);
+        int n = sqlite3_column_bytes(rows, i);
+        unsigned char type = (unsigned char)sqlite3_column_type(rows, i);
+        crypto_hash_sha256_update(&h, &type, 1);
+        if (v) crypto_hash_sha256_update(&h, v, (unsigned long long)n);
+        crypto_hash_sha256_update(&h, (const unsigned char *)"\x1f", 1);
+      }
+    }
+    sqlite3_finalize(rows);
+  }
+  sqlite3_finalize(tables);
+  crypto_hash_sha256_final(&h, d);
+  sodium_bin2hex(out, 65, d, sizeof d);
+}

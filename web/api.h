@@ -1,0 +1,29 @@
+/* api — the handlers of the JSON API, one file per group (api_meta.c,
+ * api_territory.c, api_catalog.c, api_request.c). Each takes the exchange,
+ * fills the response and returns 0, or returns an error code that the
+ * server turns into a JSON error with the matching status. */
+#ifndef APPUI_API_H
+#define APPUI_API_H
+#include "http.h"
+
+int api_meta_health(struct http_req *req, struct http_resp *resp);
+int api_meta_openapi(struct http_req *req, struct http_resp *resp);
+
+int api_territory_commune(struct http_req *req, struct http_resp *resp);
+int api_territory_collectivity(struct http_req *req, struct http_resp *resp);
+
+int api_catalog_themes(struct http_req *req, struct http_resp *resp);
+int api_catalog_orgs(struct http_req *req, struct http_resp *resp);
+int api_catalog_org(struct http_req *req, struct http_resp *resp);
+int api_catalog_offers(struct http_req *req, struct http_resp *resp);
+int api_catalog_offer(struct http_req *req, struct http_resp *resp);
+
+int api_request_me(struct http_req *req, struct http_resp *resp);
+int api_request_list(struct http_req *req, struct http_resp *resp);
+int api_request_file(struct http_req *req, struct http_resp *resp);
+int api_request_show(struct http_req *req, struct http_resp *resp);
+int api_request_events(struct http_req *req, struct http_resp *resp);
+int api_request_message(struct http_req *req, struct http_resp *resp);
+int api_request_attach(struct http_req *req, struct http_resp *resp);
+
+#endif

@@ -1,0 +1,80 @@
+/* route — the route table and the matcher (see route.h). */
+#include "route.h"
+#include "api.h"
+#include "attachment.h"
+#include <string.h>
+
+#define KIB 1024u
+#define JSON_BODY (256u * KIB)
+
+static const struct route routes[] = {
+    {"GET", "/healthz", api_meta_health, ROUTE_PUBLIC, 0, "État du serveur"},
+    {"GET", "/api/v1/openapi.json", api_meta_openapi, ROUTE_PUBLIC, 0, "Description OpenAPI 3.1 de l'API"},
+    {"GET", "/api/v1/territory/communes/{code}", api_territory_commune, ROUTE_PUBLIC, 0,
+     "Une commune : population, EPCI, codes postaux"},
+    {"GET", "/api/v1/territory/collectivities/{code}", api_territory_collectivity, ROUTE_PUBLIC, 0,
+     "Une collectivité (commune ou EPCI)"},
+    {"GET", "/api/v1/themes", api_catalog_themes, ROUTE_PUBLIC, 0, "Les thématiques"},
+    {"GET", "/api/v1/orgs", api_catalog_orgs, ROUTE_PUBLIC, 0, "Les structures"},
+    {"GET", "/api/v1/orgs/{slug}", api_catalog_org, ROUTE_PUBLIC, 0, "Une structure et ses offres"},
+    {"GET", "/api/v1/offers", api_catalog_offers, ROUTE_PUBLIC, 0, "Les offres d'appui (filtres theme, org)"},
+    {"GET", "/api/v1/offers/{slug}", api_catalog_offer, ROUTE_PUBLIC, 0, "Une offre d'appui"},
+    {"GET", "/api/v1/me", api_request_me, ROUTE_USER, 0, "Le compte authentifié"},
+    {"GET", "/api/v1/requests", api_request_list, ROUTE_USER, 0,
+     "Les demandes visibles (filtres status, theme, collectivity, epci, q ; pagination par curseur)"},
+    {"POST", "/api/v1/requests", api_request_file, ROUTE_USER, JSON_BODY, "Déposer une demande"},
+    {"GET", "/api/v1/requests/{ref}", api_request_show, ROUTE_USER, 0, "Une demande"},
+    {"GET", "/api/v1/requests/{ref}/events", api_request_events, ROUTE_USER, 0, "Le journal d'une demande"},
+    {"POST", "/api/v1/requests/{ref}/messages", api_request_message, ROUTE_USER, JSON_BODY,
+     "Écrire un message sur une demande"},
+    {"POST", "/api/v1/requests/{ref}/attachments", api_request_attach, ROUTE_USER, ATTACHMENT_MAX,
+     "Joindre un document à une demande (corps brut, paramètre name)"},
+};
+
+const struct route *route_table(size_t *n) {
+  *n = sizeof routes / sizeof routes[0];
+  return routes;
+}
+
+/* Matches `path` against `pattern`, storing parameters in m. */
+static int match_one(struct route_match *m, const char *pattern, const char *path) {
+  size_t used = 0;
+  m->n_params = 0;
+  while (*pattern && *path) {
+    if (*pattern != '/' || *path != '/') return 0;
+    pattern++;
+    path++;
+    const char *pe = strchr(pattern, '/'), *qe = strchr(path, '/');
+    size_t plen = pe ? (size_t)(pe - pattern) : strlen(pattern);
+    size_t qlen = qe ? (size_t)(qe - path) : strlen(path);
+    if (plen > 1 && pattern[0] == '{') {
+      if (qlen == 0 || m->n_params == HTTP_MAX_PARAMS || used + qlen + 1 > sizeof m->scratch) return 0;
+      memcpy(m->scratch + used, path, qlen);
+      m->scratch[used + qlen] = 0;
+      m->params[m->n_params++] = m->scratch + used;
+      used += qlen + 1;
+    } else if (plen != qlen || memcmp(pattern, path, plen) != 0) {
+      return 0;
+    }
+    pattern += plen;
+    path += qlen;
+  }
+  return *pattern == 0 && *path == 0;
+}
+
+int route_match(struct route_match *m, const char *method, const char *path) {
+  m->route = NULL;
+  m->path_known = 0;
+  m->n_params = 0;
+  for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+    if (!match_one(m, routes[i].pattern, path)) continue;
+    if (strcmp(routes[i].method, method) == 0 ||
+        (strcmp(method, "HEAD") == 0 && strcmp(routes[i].method, "GET") == 0)) {
+      m->route = &routes[i];
+      return 1;
+    }
+    m->path_known = 1;
+  }
+  m->n_params = 0;
+  return 0;
+}

@@ -1,0 +1,269 @@
+/* server — HTTP server on libmicrohttpd (see server.h). */
+#include "server.h"
+#include "buf.h"
+#include "db.h"
+#include "err.h"
+#include "http.h"
+#include "log.h"
+#include "route.h"
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+struct server {
+  struct MHD_Daemon *daemon;
+  char db_path[4096];
+  char blobs[4096];
+  pthread_key_t db_key; /* each worker thread's database connection */
+  uint16_t port;
+};
+
+/* State of one exchange, kept by MHD between calls (con_cls). */
+struct exchange {
+  struct route_match m;
+  struct buf body;
+  size_t cap;
+  int too_large;
+  int answered;
+};
+
+static void close_thread_db(void *p) { db_close(p); }
+
+static struct db *thread_db(struct server *s) {
+  struct db *db = pthread_getspecific(s->db_key);
+  if (db) return db;
+  if (db_open(&db, s->db_path, 0) != 0) {
+    log_error("ouverture de la base par un fil du serveur : %s", err_msg());
+    return NULL;
+  }
+  pthread_setspecific(s->db_key, db);
+  return db;
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *c, struct http_resp *r) {
+  char *body;
+  size_t len;
+  const char *type;
+  if (r->json) {
+    body = json_dumps(r->json, JSON_COMPACT);
+    len = body ? strlen(body) : 0;
+    type = "application/json";
+  } else {
+    body = r->bytes;
+    len = r->len;
+    type = r->type ? r->type : "application/json";
+    r->bytes = NULL;
+  }
+  struct MHD_Response *resp = MHD_create_response_from_buffer(len, body ? body : (char *)"", body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+  if (!resp) {
+    free(body);
+    return MHD_NO;
+  }
+  MHD_add_response_header(resp, "Content-Type", type);
+  MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+  MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+  MHD_add_response_header(resp, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  MHD_add_response_header(resp, "Cache-Control", "no-store");
+  if (r->location[0]) MHD_add_response_header(resp, "Location", r->location);
+  if (r->status == 401) MHD_add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"appui\"");
+  enum MHD_Result ret = MHD_queue_response(c, (unsigned)r->status, resp);
+  MHD_destroy_response(resp);
+  return ret;
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *c, int rc) {
+  struct http_resp r = {0};
+  if (http_status_of(rc) >= 500) log_error("%s", err_msg());
+  http_error(&r, rc);
+  enum MHD_Result ret = send_response(c, &r);
+  json_decref(r.json);
+  return ret;
+}
+
+/* Authenticates the Bearer token, if any. Returns 0 (req->authenticated
+ * tells), or ERR_UNAUTH. */
+static int authenticate(struct http_req *req, enum route_auth need) {
+  const char *h = http_header(req, "Authorization");
+  if (!h) {
+    if (need == ROUTE_USER)
+      return err_set(ERR_UNAUTH, NULL, "authentification requise : en-tête « Authorization: Bearer <jeton> »");
+    return 0;
+  }
+  if (strncasecmp(h, "Bearer ", 7) != 0)
+    return err_set(ERR_UNAUTH, NULL, "seule l'authentification « Bearer <jeton> » est acceptée");
+  int rc = user_token_auth(&req->user, req->db, h + 7);
+  if (rc) return rc;
+  req->authenticated = 1;
+  return 0;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                                  const char *version, const char *upload, size_t *upload_size, void **con_cls) {
+  struct server *s = cls;
+  struct exchange *x = *con_cls;
+  (void)version;
+  if (!x) {
+    x = calloc(1, sizeof *x);
+    if (!x) return MHD_NO;
+    *con_cls = x;
+    err_clear();
+    if (!route_match(&x->m, method, url)) {
+      x->answered = 1;
+      if (x->m.path_known) {
+        struct http_resp r = {0};
+        err_set(ERR_NOTFOUND, NULL, "méthode %s non prise en charge sur %s", method, url);
+        http_error(&r, ERR_NOTFOUND);
+        json_object_set_new(json_object_get(r.json, "error"), "code", json_string("method_not_allowed"));
+        r.status = 405;
+        enum MHD_Result ret = send_response(c, &r);
+        json_decref(r.json);
+        return ret;
+      }
+      return send_error(c, err_set(ERR_NOTFOUND, NULL, "adresse inconnue : %s", url));
+    }
+    x->cap = x->m.route->max_body;
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl) {
+      char *end;
+      unsigned long long n = strtoull(cl, &end, 10);
+      if (*end || n > x->cap) {
+        x->answered = 1;
+        return send_error(c, err_set(ERR_TOOLARGE, NULL, "corps de requête trop volumineux : %s octets, %zu au plus",
+                                     cl, x->cap));
+      }
+    }
+    return MHD_YES;
+  }
+  if (*upload_size) {
+    if (!x->answered) {
+      if (x->body.len + *upload_size > x->cap) {
+        x->too_large = 1;
+        buf_free(&x->body);
+      } else if (!x->too_large && buf_append(&x->body, upload, *upload_size) != 0) {
+        x->too_large = 1;
+      }
+    }
+    *upload_size = 0;
+    return MHD_YES;
+  }
+  if (x->answered) return MHD_YES;
+  x->answered = 1;
+  if (x->too_large)
+    return send_error(c, err_set(ERR_TOOLARGE, NULL, "corps de requête trop volumineux : %zu octets au plus", x->cap));
+  struct http_req req = {.conn = c, .method = method, .path = url, .blobs = s->blobs};
+  memcpy(req.params, x->m.params, sizeof req.params);
+  req.n_params = x->m.n_params;
+  req.body = x->body.data;
+  req.body_len = x->body.len;
+  req.db = thread_db(s);
+  if (!req.db) return send_error(c, err_set(ERR_DB, NULL, "base de données indisponible"));
+  int rc = authenticate(&req, x->m.route->auth);
+  if (rc) return send_error(c, rc);
+  struct http_resp resp = {0};
+  rc = x->m.route->handler(&req, &resp);
+  enum MHD_Result ret;
+  if (rc) {
+    json_decref(resp.json);
+    free(resp.bytes);
+    ret = send_error(c, rc);
+  } else {
+    ret = send_response(c, &resp);
+    json_decref(resp.json);
+    free(resp.bytes);
+  }
+  log_debug("%s %s %d", method, url, rc ? http_status_of(rc) : resp.status);
+  return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe) {
+  (void)cls;
+  (void)c;
+  (void)toe;
+  struct exchange *x = *con_cls;
+  if (!x) return;
+  buf_free(&x->body);
+  free(x);
+  *con_cls = NULL;
+}
+
+__attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
+  (void)cls;
+  char line[512];
+  vsnprintf(line, sizeof line, fmt, ap);
+  line[strcspn(line, "\n")] = 0;
+  log_warn("microhttpd : %s", line);
+}
+
+static int parse_listen(struct sockaddr_in *sa, const char *listen) {
+  char host[64];
+  const char *colon = listen ? strrchr(listen, ':') : NULL;
+  memset(sa, 0, sizeof *sa);
+  sa->sin_family = AF_INET;
+  if (!colon || (size_t)(colon - listen) >= sizeof host) goto bad;
+  memcpy(host, listen, (size_t)(colon - listen));
+  host[colon - listen] = 0;
+  if (strcmp(host, "localhost") == 0) strcpy(host, "127.0.0.1");
+  if (inet_pton(AF_INET, host, &sa->sin_addr) != 1) goto bad;
+  char *end;
+  long port = strtol(colon + 1, &end, 10);
+  if (!colon[1] || *end || port < 0 || port > 65535) goto bad;
+  sa->sin_port = htons((uint16_t)port);
+  return 0;
+bad:
+  return err_set(ERR_INVALID, "listen", "adresse d'écoute invalide : « %s » (attendu ADRESSE:PORT, ex. 127.0.0.1:8080)",
+                 listen ? listen : "");
+}
+
+int server_start(struct server **out, const struct server_options *o) {
+  struct sockaddr_in sa;
+  int rc = parse_listen(&sa, o->listen);
+  *out = NULL;
+  if (rc) return rc;
+  struct server *s = calloc(1, sizeof *s);
+  if (!s) return err_set(ERR_NOMEM, NULL, "mémoire insuffisante");
+  snprintf(s->db_path, sizeof s->db_path, "%s/appui.db", o->data_dir);
+  snprintf(s->blobs, sizeof s->blobs, "%s/blobs", o->data_dir);
+  if (pthread_key_create(&s->db_key, close_thread_db) != 0) {
+    free(s);
+    return err_set(ERR_INTERNAL, NULL, "pthread_key_create a échoué");
+  }
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  unsigned threads = o->threads > 0 ? (unsigned)o->threads : (unsigned)(cores > 0 ? cores : 2);
+  /* Connection limit: about 4,000, below the descriptor limit (pitfall 2). */
+  struct rlimit rl;
+  unsigned limit = 4000;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < limit + 64)
+    limit = rl.rlim_cur > 128 ? (unsigned)rl.rlim_cur - 64 : 64;
+  s->daemon = MHD_start_daemon(
+      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, ntohs(sa.sin_port), NULL, NULL,
+      on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+      MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_CONNECTION_TIMEOUT,
+      (unsigned)30, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+      MHD_OPTION_END);
+  if (!s->daemon) {
+    pthread_key_delete(s->db_key);
+    free(s);
+    return err_set(ERR_IO, "listen", "impossible d'écouter sur %s (port déjà utilisé ?)", o->listen);
+  }
+  const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+  s->port = info ? info->port : ntohs(sa.sin_port);
+  *out = s;
+  return 0;
+}
+
+uint16_t server_port(const struct server *s) { return s->port; }
+
+void server_stop(struct server *s) {
+  if (!s) return;
+  MHD_stop_daemon(s->daemon);
+  pthread_key_delete(s->db_key);
+  free(s);
+}
