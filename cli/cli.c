@@ -152,3 +152,24 @@ void cli_thousands(char out[32], long long n) {
   }
   out[k] = 0;
 }
+
+char *cli_cell(char *out, size_t size, const char *s, int width) {
+  size_t k = 0;
+  int chars = 0;
+  if (!s) s = "";
+  while (*s && chars < width) {
+    size_t len = 1;
+    while ((((unsigned char)s[len]) & 0xc0) == 0x80) len++;
+    if (k + len + 1 > size) break;
+    memcpy(out + k, s, len);
+    k += len;
+    s += len;
+    chars++;
+  }
+  while (chars < width && k + 2 <= size) {
+    out[k++] = ' ';
+    chars++;
+  }
+  out[k] = 0;
+  return out;
+}

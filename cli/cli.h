@@ -103,6 +103,10 @@ const struct progress *cli_progress(void);
  * newline. Returns NULL on error (message printed). */
 char *cli_read_stdin(size_t max);
 
+/* Copies `s` into `out` (size bytes) padded with spaces or cut to exactly
+ * `width` characters (UTF-8 code points), for aligned columns. Returns out. */
+char *cli_cell(char *out, size_t size, const char *s, int width);
+
 /* Formats an integer with spaces between thousands ("514 819"). */
 void cli_thousands(char out[32], long long n);
 

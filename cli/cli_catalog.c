@@ -155,8 +155,9 @@ int cli_catalog_membership_list(struct cli *c) {
   json_t *x;
   json_array_foreach(o, i, x) {
     json_t *col = json_object_get(x, "collectivity");
-    printf("%-16s %-10s %-32s %s → %s\n", str(json_object_get(x, "org"), "slug"), str(col, "code"), str(col, "name"),
-           str(x, "start"), *str(x, "end") ? str(x, "end") : "");
+    char name[160];
+    printf("%-16s %-10s %s %s → %s\n", str(json_object_get(x, "org"), "slug"), str(col, "code"),
+           cli_cell(name, sizeof name, str(col, "name"), 32), str(x, "start"), *str(x, "end") ? str(x, "end") : "");
   }
   json_decref(o);
   return EXIT_OK;

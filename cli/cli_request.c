@@ -71,7 +71,9 @@ int cli_request_list(struct cli *c) {
   json_t *x;
   json_array_foreach(items, i, x) {
     json_t *col = json_object_get(x, "collectivity");
-    printf("%-12s %-16s %-24.24s %s\n", str(x, "ref"), str(x, "status_label"), str(col, "name"), str(x, "title"));
+    char status[96], name[128];
+    printf("%-12s %s %s %s\n", str(x, "ref"), cli_cell(status, sizeof status, str(x, "status_label"), 16),
+           cli_cell(name, sizeof name, str(col, "name"), 24), str(x, "title"));
   }
   if (!json_array_size(items)) printf("Aucune demande.\n");
   if (next) printf("\nSuite : appui request list --cursor %s\n", next);

@@ -110,7 +110,8 @@ static int add_memberships(struct demo_result *out, struct db *db, const struct 
     }
     json_t *below = json_object_get(m, "population_below");
     sqlite3_bind_int64(st, 1, below ? json_integer_value(below) : -1);
-    char *epcis = json_dumps(json_object_get(m, "epcis") ? json_object_get(m, "epcis") : json_array(), 0);
+    json_t *list = json_object_get(m, "epcis");
+    char *epcis = list ? json_dumps(list, 0) : NULL;
     db_bind_text(st, 2, epcis ? epcis : "[]");
     free(epcis);
     sqlite3_bind_int64(st, 3, org);
@@ -160,13 +161,27 @@ static int add_accounts(struct demo_result *out, struct db *db, const struct use
 
 /* Files the demo requests, their messages, and the "created" mark, in one
  * transaction: all or nothing. */
+static int oldest_first(const void *a, const void *b) {
+  json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "days_ago"));
+  json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "days_ago"));
+  return (y > x) - (y < x);
+}
+
 static int add_requests(struct demo_result *out, struct db *db, const struct user *actor, json_t *reqs) {
+  /* Filed in the order of their filing dates, so references follow time. */
+  size_t count = json_array_size(reqs), i;
+  json_t **order = calloc(count ? count : 1, sizeof *order);
+  if (!order) return err_set(ERR_NOMEM, NULL, "mémoire insuffisante");
+  for (i = 0; i < count; i++) order[i] = json_array_get(reqs, i);
+  qsort(order, count, sizeof *order, oldest_first);
   int rc = db_begin(db);
-  if (rc) return rc;
+  if (rc) {
+    free(order);
+    return rc;
+  }
   int64_t now = clock_now_ms();
-  size_t i;
-  json_t *r;
-  json_array_foreach(reqs, i, r) {
+  for (i = 0; i < count; i++) {
+    json_t *r = order[i];
     const char *themes[8];
     json_t *budget = json_object_get(r, "budget");
     struct request_new n = {s(r, "collectivity"), s(r, "title"), s(r, "description"), themes,
@@ -203,6 +218,7 @@ static int add_requests(struct demo_result *out, struct db *db, const struct use
       json_decref(data);
     }
   }
+  free(order);
   if (rc) {
     db_rollback(db);
     out->requests = 0;

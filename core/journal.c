@@ -9,6 +9,11 @@
 
 int journal_append(struct db *db, const struct user *actor, int64_t request, const char *type,
                    json_t *data) {
+  return journal_append_at(db, actor, request, type, data, clock_now_ms());
+}
+
+int journal_append_at(struct db *db, const struct user *actor, int64_t request, const char *type,
+                      json_t *data, int64_t at) {
   assert(db_in_tx(db));
   sqlite3_stmt *st;
   int rc = db_prepare(&st, db,
@@ -20,7 +25,7 @@ int journal_append(struct db *db, const struct user *actor, int64_t request, con
     db_done(st);
     return err_set(ERR_NOMEM, NULL, "mémoire insuffisante");
   }
-  sqlite3_bind_int64(st, 1, clock_now_ms());
+  sqlite3_bind_int64(st, 1, at);
   if (actor->id) sqlite3_bind_int64(st, 2, actor->id);
   else sqlite3_bind_null(st, 2);
   sqlite3_bind_text(st, 3, actor->email, -1, SQLITE_STATIC);

@@ -15,6 +15,12 @@ struct user;
 int journal_append(struct db *db, const struct user *actor, int64_t request, const char *type,
                    json_t *data);
 
+/* Same as journal_append() with the event dated `at` (UTC ms) instead of
+ * now: for operations that carry their own time (bulk loads, imports of
+ * past events). */
+int journal_append_at(struct db *db, const struct user *actor, int64_t request, const char *type,
+                      json_t *data, int64_t at);
+
 /* Events of one request (request > 0) or of the whole platform (0), oldest
  * first, with id greater than `after`, at most `limit`. *out is a new JSON
  * array of {id, at, actor, type, request, data}. Returns 0 or a storage error. */

@@ -40,7 +40,7 @@ int message_post_tx(int64_t *id, struct db *db, const struct user *actor, int64_
   if (s != SQLITE_DONE) return db_fail(db, s, "mise à jour de la demande");
   json_t *data = json_pack("{s:I, s:s, s:I}", "message", (json_int_t)mid, "visibility", visibility, "length",
                            (json_int_t)text_chars(body));
-  rc = journal_append(db, actor, request, "message.posted", data);
+  rc = journal_append_at(db, actor, request, "message.posted", data, now);
   json_decref(data);
   if (!rc && id) *id = mid;
   return rc;

@@ -116,7 +116,7 @@ int request_file_tx(char ref[REQUEST_REF_SIZE], int64_t *id, struct db *db, cons
   }
   json_t *data = json_pack("{s:s, s:s, s:s, s:o, s:s?}", "ref", r, "collectivity", coll, "title", n->title,
                            "themes", themes, "offer", n->offer);
-  rc = journal_append(db, actor, rid, "request.filed", data);
+  rc = journal_append_at(db, actor, rid, "request.filed", data, now);
   json_decref(data);
   if (rc) return rc;
   if (ref) memcpy(ref, r, REQUEST_REF_SIZE);

@@ -1,0 +1,615 @@
+/* Tests of web/: the HTTP server, the route table and the JSON API, over
+ * real HTTP (libcurl) against a server started in this process on a free
+ * port of 127.0.0.1. Every refused request is checked for its status, its
+ * JSON error and for leaving the database unchanged. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "catalog.h"
+#include "db.h"
+#include "err.h"
+#include "fixture.h"
+#include "request.h"
+#include "route.h"
+#include "server.h"
+#include "user.h"
+#include <curl/curl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct env {
+  char dir[256];
+  struct db *db;
+  struct server *server;
+  char base[64];
+  char *tok_mayor, *tok_other, *tok_coord, *tok_agent;
+  char ref_mayor[REQUEST_REF_SIZE], ref_other[REQUEST_REF_SIZE];
+};
+
+static struct env E;
+
+struct reply {
+  long status;
+  char *body;
+  size_t len;
+  char headers[4096];
+  json_t *json;
+};
+
+static size_t on_body(char *p, size_t size, size_t n, void *ctx) {
+  struct reply *r = ctx;
+  size_t k = size * n;
+  char *q = realloc(r->body, r->len + k + 1);
+  assert_non_null(q);
+  memcpy(q + r->len, p, k);
+  r->body = q;
+  r->len += k;
+  r->body[r->len] = 0;
+  return k;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ctx) {
+  struct reply *r = ctx;
+  size_t k = size * n, used = strlen(r->headers);
+  if (used + k < sizeof r->headers) {
+    memcpy(r->headers + used, p, k);
+    r->headers[used + k] = 0;
+  }
+  return k;
+}
+
+/* Performs one request. `type` NULL means no Content-Type; `chunked` sends
+ * the body without Content-Length. */
+static void call(struct reply *r, const char *method, const char *path, const char *token, const char *type,
+                 const char *body, size_t len, int chunked) {
+  memset(r, 0, sizeof *r);
+  CURL *c = curl_easy_init();
+  char url[512], auth[256], ct[256];
+  struct curl_slist *h = NULL;
+  snprintf(url, sizeof url, "%s%s", E.base, path);
+  curl_easy_setopt(c, CURLOPT_URL, url);
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+  if (token) {
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+    h = curl_slist_append(h, auth);
+  }
+  if (type) {
+    snprintf(ct, sizeof ct, "Content-Type: %s", type);
+    h = curl_slist_append(h, ct);
+  } else {
+    h = curl_slist_append(h, "Content-Type:");
+  }
+  h = curl_slist_append(h, "Expect:");
+  if (body) {
+    if (chunked) {
+      h = curl_slist_append(h, "Transfer-Encoding: chunked");
+      curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+      curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, -1L);
+    } else {
+      curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+      curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    }
+  }
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+  CURLcode rc = curl_easy_perform(c);
+  if (rc != CURLE_OK && rc != CURLE_SEND_ERROR) fail_msg("curl %s %s: %s", method, path, curl_easy_strerror(rc));
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+  curl_slist_free_all(h);
+  curl_easy_cleanup(c);
+  if (r->body) r->json = json_loads(r->body, 0, NULL);
+}
+
+static void get(struct reply *r, const char *path, const char *token) { call(r, "GET", path, token, NULL, NULL, 0, 0); }
+
+static void post_json(struct reply *r, const char *path, const char *token, const char *body) {
+  call(r, "POST", path, token, "application/json", body, strlen(body), 0);
+}
+
+static void done(struct reply *r) {
+  free(r->body);
+  json_decref(r->json);
+}
+
+static const char *header(const struct reply *r, const char *name, char *out, size_t size) {
+  const char *p = r->headers;
+  size_t n = strlen(name);
+  while ((p = strchr(p, '\n'))) {
+    p++;
+    if (strncasecmp(p, name, n) == 0 && p[n] == ':') {
+      p += n + 1;
+      while (*p == ' ') p++;
+      size_t k = strcspn(p, "\r\n");
+      snprintf(out, size, "%.*s", (int)k, p);
+      return out;
+    }
+  }
+  return NULL;
+}
+
+/* Asserts an error reply: status, code, optional field. */
+static void assert_error(struct reply *r, long status, const char *code, const char *field) {
+  if (r->status != status) fail_msg("status %ld, expected %ld: %s", r->status, status, r->body ? r->body : "");
+  json_t *e = json_object_get(r->json, "error");
+  assert_non_null(e);
+  assert_string_equal(json_string_value(json_object_get(e, "code")), code);
+  const char *msg = json_string_value(json_object_get(e, "message"));
+  assert_non_null(msg);
+  assert_true(strlen(msg) > 5);
+  if (field) assert_string_equal(json_string_value(json_object_get(e, "field")), field);
+}
+
+static char *token_for(const char *email) {
+  struct user sys;
+  char *t;
+  user_system(&sys, "test");
+  if (user_token_create(&t, E.db, &sys, email, "test")) fail_msg("token: %s", err_msg());
+  return t;
+}
+
+static int setup(void **state) {
+  (void)state;
+  struct user sys;
+  user_system(&sys, "test");
+  E.db = fixture_db(E.dir);
+  fixture_territory(E.db);
+  int64_t id;
+  struct catalog_org_new org = {"atd31", "ATD 31", "satellite", NULL, NULL, NULL, -1};
+  assert_int_equal(catalog_org_add(&id, E.db, &sys, &org), 0);
+  const char *themes[] = {"voirie"};
+  struct catalog_offer_new offer = {.slug = "atd-voirie", .org = "atd31", .kind = "amo", .title = "Voirie",
+                                    .themes = themes, .n_themes = 1, .perimeter = "departement:31", .sla_ack = -1,
+                                    .sla_take = -1, .sla_resolve = -1};
+  assert_int_equal(catalog_offer_add(&id, E.db, &sys, &offer), 0);
+  struct user_new users[] = {
+      {"maire@agassac.example", "Mairie d'Agassac", "requester", "31001", NULL, NULL},
+      {"maire@aigrefeuille.example", "Mairie d'Aigrefeuille", "requester", "31003", NULL, NULL},
+      {"coordination@appui.example", "Coordination", "coordinator", NULL, NULL, NULL},
+      {"agent@atd31.example", "Agent ATD", "agent", NULL, "atd31", NULL},
+  };
+  for (size_t i = 0; i < sizeof users / sizeof users[0]; i++) assert_int_equal(user_add(&id, E.db, &sys, &users[i]), 0);
+  E.tok_mayor = token_for("maire@agassac.example");
+  E.tok_other = token_for("maire@aigrefeuille.example");
+  E.tok_coord = token_for("coordination@appui.example");
+  E.tok_agent = token_for("agent@atd31.example");
+  struct request_new r1 = {"31001", "Chemin communal", "Réfection du chemin de la Côte", themes, 1, NULL, -1, NULL};
+  struct request_new r2 = {"31003", "Pont fissuré", "Inspection du pont communal", themes, 1, NULL, -1, NULL};
+  assert_int_equal(request_file(E.ref_mayor, NULL, E.db, &sys, &r1), 0);
+  assert_int_equal(request_file(E.ref_other, NULL, E.db, &sys, &r2), 0);
+  struct server_options o = {"127.0.0.1:0", E.dir, 2};
+  assert_int_equal(server_start(&E.server, &o), 0);
+  snprintf(E.base, sizeof E.base, "http://127.0.0.1:%u", (unsigned)server_port(E.server));
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  server_stop(E.server);
+  db_close(E.db);
+  free(E.tok_mayor);
+  free(E.tok_other);
+  free(E.tok_coord);
+  free(E.tok_agent);
+  fixture_rmdir(E.dir);
+  return 0;
+}
+
+static void health_answers_with_security_headers(void **state) {
+  (void)state;
+  struct reply r;
+  char v[256];
+  get(&r, "/healthz", NULL);
+  assert_int_equal(r.status, 200);
+  assert_string_equal(json_string_value(json_object_get(r.json, "status")), "ok");
+  assert_string_equal(header(&r, "X-Content-Type-Options", v, sizeof v), "nosniff");
+  assert_non_null(strstr(header(&r, "Content-Security-Policy", v, sizeof v), "frame-ancestors 'none'"));
+  assert_non_null(header(&r, "Referrer-Policy", v, sizeof v));
+  assert_string_equal(header(&r, "Content-Type", v, sizeof v), "application/json");
+  done(&r);
+}
+
+static void openapi_describes_exactly_the_route_table(void **state) {
+  (void)state;
+  struct reply r;
+  get(&r, "/api/v1/openapi.json", NULL);
+  assert_int_equal(r.status, 200);
+  assert_string_equal(json_string_value(json_object_get(r.json, "openapi")), "3.1.0");
+  json_t *paths = json_object_get(r.json, "paths");
+  size_t n, documented = 0;
+  const struct route *t = route_table(&n);
+  for (size_t i = 0; i < n; i++) {
+    char method[8];
+    size_t k;
+    for (k = 0; t[i].method[k] && k < sizeof method - 1; k++) method[k] = (char)(t[i].method[k] | 0x20);
+    method[k] = 0;
+    json_t *op = json_object_get(json_object_get(paths, t[i].pattern), method);
+    if (!op) fail_msg("route %s %s missing from openapi.json", t[i].method, t[i].pattern);
+    assert_string_equal(json_string_value(json_object_get(op, "summary")), t[i].summary);
+  }
+  const char *path;
+  json_t *item;
+  json_object_foreach(paths, path, item) documented += json_object_size(item);
+  assert_int_equal(documented, n);
+  done(&r);
+}
+
+static void file_request_then_read_it(void **state) {
+  (void)state;
+  struct reply r;
+  char loc[256];
+  int64_t events = fixture_int(E.db, "SELECT count(*) FROM event WHERE type = 'request.filed'");
+  post_json(&r, "/api/v1/requests", E.tok_mayor,
+            "{\"title\":\"Éclairage du terrain de sport\",\"description\":\"Les projecteurs sont hors "
+            "d'usage.\",\"themes\":[\"energie\",\"batiments\"],\"offer\":\"atd-voirie\",\"budget\":12500.5,"
+            "\"desired_date\":\"2999-01-31\"}");
+  assert_int_equal(r.status, 201);
+  const char *ref = json_string_value(json_object_get(r.json, "ref"));
+  assert_non_null(ref);
+  assert_non_null(header(&r, "Location", loc, sizeof loc));
+  char expect[128];
+  snprintf(expect, sizeof expect, "/api/v1/requests/%s", ref);
+  assert_string_equal(loc, expect);
+  assert_string_equal(json_string_value(json_object_get(json_object_get(r.json, "collectivity"), "code")), "31001");
+  assert_true(json_real_value(json_object_get(r.json, "budget")) == 12500.5);
+  assert_string_equal(json_string_value(json_object_get(r.json, "filed_by")), "maire@agassac.example");
+  struct reply g;
+  get(&g, loc, E.tok_mayor);
+  assert_int_equal(g.status, 200);
+  assert_string_equal(json_string_value(json_object_get(g.json, "title")), "Éclairage du terrain de sport");
+  assert_int_equal(json_array_size(json_object_get(g.json, "themes")), 2);
+  done(&g);
+  snprintf(expect, sizeof expect, "/api/v1/requests/%s/events", ref);
+  get(&g, expect, E.tok_mayor);
+  assert_int_equal(g.status, 200);
+  assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(g.json, "items"), 0), "type")),
+                      "request.filed");
+  done(&g);
+  assert_int_equal(fixture_int(E.db, "SELECT count(*) FROM event WHERE type = 'request.filed'"), events + 1);
+  done(&r);
+}
+
+/* Posts `body` to the filing route and checks the refusal changes nothing. */
+static void refused_filing(const char *token, const char *type, const char *body, long status, const char *code,
+                           const char *field) {
+  char before[65], after[65];
+  struct reply r;
+  fixture_digest(E.db, before);
+  call(&r, "POST", "/api/v1/requests", token, type, body, strlen(body), 0);
+  assert_error(&r, status, code, field);
+  done(&r);
+  fixture_digest(E.db, after);
+  assert_string_equal(before, after);
+}
+
+static void bad_filings_are_refused_and_change_nothing(void **state) {
+  (void)state;
+  const char *ok_type = "application/json";
+  refused_filing(NULL, ok_type, "{\"title\":\"x\",\"description\":\"y\",\"themes\":[\"voirie\"]}", 401,
+                 "unauthenticated", NULL);
+  refused_filing("appui_0000000000000000000000000000000000000000000000000000000000000000", ok_type,
+                 "{\"title\":\"x\",\"description\":\"y\",\"themes\":[\"voirie\"]}", 401, "unauthenticated", NULL);
+  refused_filing(E.tok_mayor, ok_type, "{\"title\":\"x\",", 400, "malformed", NULL);
+  refused_filing(E.tok_mayor, ok_type, "[1,2]", 400, "malformed", NULL);
+  refused_filing(E.tok_mayor, ok_type, "", 400, "malformed", NULL);
+  refused_filing(E.tok_mayor, "text/plain", "{\"title\":\"x\",\"description\":\"y\",\"themes\":[\"voirie\"]}", 415,
+                 "unsupported_media_type", NULL);
+  refused_filing(E.tok_mayor, NULL, "{\"title\":\"x\",\"description\":\"y\",\"themes\":[\"voirie\"]}", 415,
+                 "unsupported_media_type", NULL);
+  refused_filing(E.tok_coord, ok_type,
+                 "{\"collectivity\":\"99999\",\"title\":\"x\",\"description\":\"y\",\"themes\":[\"voirie\"]}", 422,
+                 "invalid", "collectivity");
+  refused_filing(E.tok_mayor, ok_type, "{\"title\":\"x\",\"description\":\"y\",\"themes\":[\"routes\"]}", 422,
+                 "invalid", "themes");
+  refused_filing(E.tok_mayor, ok_type, "{\"title\":\"x\",\"description\":\"y\",\"themes\":[]}", 422, "invalid",
+                 "themes");
+  refused_filing(E.tok_mayor, ok_type, "{\"title\":\"  \",\"description\":\"y\",\"themes\":[\"voirie\"]}", 422,
+                 "invalid", "title");
+  refused_filing(E.tok_mayor, ok_type, "{\"title\":42,\"description\":\"y\",\"themes\":[\"voirie\"]}", 422,
+                 "invalid", "title");
+  refused_filing(E.tok_mayor, ok_type, "{\"titel\":\"x\",\"description\":\"y\",\"themes\":[\"voirie\"]}", 422,
+                 "invalid", "titel");
+  refused_filing(E.tok_mayor, ok_type,
+                 "{\"title\":\"x\",\"description\":\"y\",\"themes\":[\"voirie\"],\"budget\":-3}", 422, "invalid",
+                 "budget");
+  refused_filing(E.tok_mayor, ok_type,
+                 "{\"title\":\"x\",\"description\":\"y\",\"themes\":[\"voirie\"],\"desired_date\":\"2026-02-30\"}",
+                 422, "invalid", "desired_date");
+  refused_filing(E.tok_mayor, ok_type,
+                 "{\"title\":\"x\",\"description\":\"y\",\"themes\":[\"voirie\"],\"offer\":\"inconnue\"}", 422,
+                 "invalid", "offer");
+  refused_filing(E.tok_mayor, ok_type,
+                 "{\"collectivity\":\"31003\",\"title\":\"x\",\"description\":\"y\",\"themes\":[\"voirie\"]}", 403,
+                 "forbidden", NULL);
+  refused_filing(E.tok_agent, ok_type, "{\"collectivity\":\"31003\",\"title\":\"x\",\"description\":\"y\",\"themes\":[\"voirie\"]}",
+                 403, "forbidden", NULL);
+}
+
+static void oversize_bodies_get_413(void **state) {
+  (void)state;
+  char before[65], after[65];
+  size_t n = 300 * 1024;
+  char *big = malloc(n + 1);
+  memset(big, ' ', n);
+  static const char head[] = "{\"title\":\"x\",\"description\":\"", tail[] = "\",\"themes\":[\"voirie\"]}";
+  memcpy(big, head, sizeof head - 1);
+  memcpy(big + n - (sizeof tail - 1), tail, sizeof tail - 1);
+  big[n] = 0;
+  fixture_digest(E.db, before);
+  struct reply r;
+  call(&r, "POST", "/api/v1/requests", E.tok_mayor, "application/json", big, n, 0);
+  assert_error(&r, 413, "too_large", NULL);
+  done(&r);
+  call(&r, "POST", "/api/v1/requests", E.tok_mayor, "application/json", big, n, 1);
+  assert_error(&r, 413, "too_large", NULL);
+  done(&r);
+  fixture_digest(E.db, after);
+  assert_string_equal(before, after);
+  free(big);
+}
+
+static void reading_is_limited_by_the_permission_rule(void **state) {
+  (void)state;
+  struct reply r;
+  char path[128];
+  snprintf(path, sizeof path, "/api/v1/requests/%s", E.ref_other);
+  get(&r, path, E.tok_mayor);
+  assert_error(&r, 403, "forbidden", NULL);
+  done(&r);
+  get(&r, path, NULL);
+  assert_error(&r, 401, "unauthenticated", NULL);
+  char v[128];
+  assert_non_null(header(&r, "WWW-Authenticate", v, sizeof v));
+  done(&r);
+  get(&r, path, E.tok_coord);
+  assert_int_equal(r.status, 200);
+  done(&r);
+  /* The agent sees nothing until its org has a part on the request. */
+  get(&r, path, E.tok_agent);
+  assert_error(&r, 403, "forbidden", NULL);
+  done(&r);
+  char sql[256];
+  snprintf(sql, sizeof sql,
+           "INSERT INTO part (request, org, role, created_at, updated_at) SELECT id, "
+           "(SELECT id FROM org WHERE slug = 'atd31'), 'lead', 0, 0 FROM request WHERE ref = '%s'",
+           E.ref_other);
+  assert_int_equal(db_exec(E.db, sql), 0);
+  get(&r, path, E.tok_agent);
+  assert_int_equal(r.status, 200);
+  assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(r.json, "parts"), 0), "role")),
+                      "lead");
+  done(&r);
+  get(&r, "/api/v1/requests", E.tok_agent);
+  assert_int_equal(r.status, 200);
+  assert_int_equal(json_array_size(json_object_get(r.json, "items")), 1);
+  done(&r);
+  get(&r, "/api/v1/requests/2026-999999", E.tok_coord);
+  assert_error(&r, 404, "not_found", NULL);
+  done(&r);
+}
+
+static void listing_filters_and_pages(void **state) {
+  (void)state;
+  struct reply r;
+  get(&r, "/api/v1/requests?limit=1", E.tok_mayor);
+  assert_int_equal(r.status, 200);
+  json_t *items = json_object_get(r.json, "items");
+  assert_int_equal(json_array_size(items), 1);
+  /* A requester's list holds its own collectivity only, across all pages. */
+  int seen = 0;
+  char path[256];
+  const char *cursor = json_string_value(json_object_get(r.json, "next_cursor"));
+  assert_string_equal(json_string_value(json_object_get(json_object_get(json_array_get(items, 0), "collectivity"), "code")),
+                      "31001");
+  seen++;
+  while (cursor) {
+    snprintf(path, sizeof path, "/api/v1/requests?limit=1&cursor=%s", cursor);
+    struct reply p;
+    get(&p, path, E.tok_mayor);
+    assert_int_equal(p.status, 200);
+    json_t *it = json_object_get(p.json, "items");
+    if (json_array_size(it)) {
+      assert_string_equal(json_string_value(json_object_get(json_object_get(json_array_get(it, 0), "collectivity"), "code")),
+                          "31001");
+      seen++;
+    }
+    done(&r);
+    r = p;
+    cursor = json_string_value(json_object_get(r.json, "next_cursor"));
+  }
+  done(&r);
+  assert_int_equal(seen, fixture_int(E.db, "SELECT count(*) FROM request WHERE collectivity = '31001'"));
+  get(&r, "/api/v1/requests?q=pont&theme=voirie", E.tok_coord);
+  assert_int_equal(r.status, 200);
+  assert_int_equal(json_array_size(json_object_get(r.json, "items")), 1);
+  done(&r);
+  get(&r, "/api/v1/requests?epci=200072643", E.tok_coord); /* CC Coeur et Coteaux du Comminges holds Agassac */
+  assert_int_equal(r.status, 200);
+  assert_true(json_array_size(json_object_get(r.json, "items")) >= 1);
+  done(&r);
+  get(&r, "/api/v1/requests?limit=0", E.tok_coord);
+  assert_error(&r, 422, "invalid", "limit");
+  done(&r);
+  get(&r, "/api/v1/requests?cursor=abc", E.tok_coord);
+  assert_error(&r, 422, "invalid", "cursor");
+  done(&r);
+}
+
+static void messages_follow_visibility(void **state) {
+  (void)state;
+  struct reply r;
+  char path[128], before[65], after[65];
+  snprintf(path, sizeof path, "/api/v1/requests/%s/messages", E.ref_mayor);
+  post_json(&r, path, E.tok_mayor, "{\"body\":\"Voici les photos demandées.\"}");
+  assert_int_equal(r.status, 201);
+  assert_string_equal(json_string_value(json_object_get(r.json, "visibility")), "public");
+  done(&r);
+  post_json(&r, path, E.tok_coord, "{\"body\":\"Note : prévoir une visite.\",\"visibility\":\"internal\"}");
+  assert_int_equal(r.status, 201);
+  done(&r);
+  fixture_digest(E.db, before);
+  post_json(&r, path, E.tok_mayor, "{\"body\":\"Je veux écrire une note interne\",\"visibility\":\"internal\"}");
+  assert_error(&r, 403, "forbidden", NULL);
+  done(&r);
+  post_json(&r, path, E.tok_mayor, "{\"body\":\"\"}");
+  assert_error(&r, 422, "invalid", "body");
+  done(&r);
+  post_json(&r, path, E.tok_other, "{\"body\":\"Intrusion\"}");
+  assert_error(&r, 403, "forbidden", NULL);
+  done(&r);
+  post_json(&r, "/api/v1/requests/2026-999999/messages", E.tok_coord, "{\"body\":\"Inconnue\"}");
+  assert_error(&r, 404, "not_found", NULL);
+  done(&r);
+  fixture_digest(E.db, after);
+  assert_string_equal(before, after);
+  /* The requester sees the public message only; the coordinator both. */
+  snprintf(path, sizeof path, "/api/v1/requests/%s", E.ref_mayor);
+  get(&r, path, E.tok_mayor);
+  assert_int_equal(json_array_size(json_object_get(r.json, "messages")), 1);
+  done(&r);
+  get(&r, path, E.tok_coord);
+  assert_int_equal(json_array_size(json_object_get(r.json, "messages")), 2);
+  done(&r);
+  snprintf(path, sizeof path, "/api/v1/requests/%s/events", E.ref_mayor);
+  get(&r, path, E.tok_mayor);
+  json_t *ev;
+  size_t i;
+  json_array_foreach(json_object_get(r.json, "items"), i, ev) {
+    const char *vis = json_string_value(json_object_get(json_object_get(ev, "data"), "visibility"));
+    assert_true(!vis || strcmp(vis, "internal") != 0);
+  }
+  done(&r);
+}
+
+static void attachments_are_checked(void **state) {
+  (void)state;
+  struct reply r;
+  char path[160], before[65], after[65];
+  static const char pdf[] = "%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n";
+  snprintf(path, sizeof path, "/api/v1/requests/%s/attachments?name=devis.pdf", E.ref_mayor);
+  call(&r, "POST", path, E.tok_mayor, "application/pdf", pdf, sizeof pdf - 1, 0);
+  assert_int_equal(r.status, 201);
+  assert_int_equal(json_integer_value(json_object_get(r.json, "size")), sizeof pdf - 1);
+  done(&r);
+  fixture_digest(E.db, before);
+  call(&r, "POST", path, E.tok_mayor, "application/pdf", "\x89PNG\r\n\x1a\nxxxx", 12, 0);
+  assert_error(&r, 415, "unsupported_media_type", NULL);
+  done(&r);
+  call(&r, "POST", path, E.tok_mayor, "application/x-msdownload", "MZ\x90\x00", 4, 0);
+  assert_error(&r, 415, "unsupported_media_type", NULL);
+  done(&r);
+  size_t n = 10u * 1024u * 1024u + 1;
+  char *big = malloc(n);
+  memcpy(big, "%PDF-", 5);
+  memset(big + 5, 'a', n - 5);
+  call(&r, "POST", path, E.tok_mayor, "application/pdf", big, n, 0);
+  assert_error(&r, 413, "too_large", NULL);
+  done(&r);
+  free(big);
+  snprintf(path, sizeof path, "/api/v1/requests/%s/attachments", E.ref_mayor);
+  call(&r, "POST", path, E.tok_mayor, "application/pdf", pdf, sizeof pdf - 1, 0);
+  assert_error(&r, 422, "invalid", "name");
+  done(&r);
+  snprintf(path, sizeof path, "/api/v1/requests/%s/attachments?name=..%%2Fetc%%2Fpasswd", E.ref_mayor);
+  call(&r, "POST", path, E.tok_mayor, "application/pdf", pdf, sizeof pdf - 1, 0);
+  assert_error(&r, 422, "invalid", "name");
+  done(&r);
+  snprintf(path, sizeof path, "/api/v1/requests/%s/attachments?name=x.pdf", E.ref_other);
+  call(&r, "POST", path, E.tok_mayor, "application/pdf", pdf, sizeof pdf - 1, 0);
+  assert_error(&r, 403, "forbidden", NULL);
+  done(&r);
+  fixture_digest(E.db, after);
+  assert_string_equal(before, after);
+}
+
+static void territory_and_catalogue_are_public(void **state) {
+  (void)state;
+  struct reply r;
+  get(&r, "/api/v1/territory/communes/31555", NULL);
+  assert_int_equal(r.status, 200);
+  assert_string_equal(json_string_value(json_object_get(r.json, "name")), "Toulouse");
+  assert_true(json_integer_value(json_object_get(r.json, "population")) > 400000);
+  assert_string_equal(json_string_value(json_object_get(json_object_get(r.json, "epci"), "code")), "243100518");
+  done(&r);
+  get(&r, "/api/v1/territory/communes/243100518", NULL);
+  assert_error(&r, 404, "not_found", NULL);
+  done(&r);
+  get(&r, "/api/v1/territory/collectivities/243100518", NULL);
+  assert_int_equal(r.status, 200);
+  assert_int_equal(json_integer_value(json_object_get(r.json, "member_count")), 37);
+  done(&r);
+  get(&r, "/api/v1/territory/communes/00000", NULL);
+  assert_error(&r, 404, "not_found", NULL);
+  done(&r);
+  get(&r, "/api/v1/offers?theme=voirie", NULL);
+  assert_int_equal(r.status, 200);
+  assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(r.json, "items"), 0), "slug")),
+                      "atd-voirie");
+  done(&r);
+  get(&r, "/api/v1/offers?theme=tourisme", NULL);
+  assert_int_equal(json_array_size(json_object_get(r.json, "items")), 0);
+  done(&r);
+  get(&r, "/api/v1/orgs", NULL);
+  assert_int_equal(r.status, 200);
+  assert_int_equal(json_array_size(json_object_get(r.json, "items")), 1);
+  done(&r);
+  get(&r, "/api/v1/orgs/atd31", NULL);
+  assert_int_equal(json_array_size(json_object_get(r.json, "offer_list")), 1);
+  done(&r);
+  get(&r, "/api/v1/offers/nope", NULL);
+  assert_error(&r, 404, "not_found", NULL);
+  done(&r);
+  get(&r, "/api/v1/themes", NULL);
+  assert_int_equal(json_array_size(json_object_get(r.json, "items")), 15);
+  done(&r);
+  get(&r, "/api/v1/me", E.tok_agent);
+  assert_string_equal(json_string_value(json_object_get(r.json, "org")), "atd31");
+  done(&r);
+}
+
+static void unknown_routes_and_methods(void **state) {
+  (void)state;
+  struct reply r;
+  get(&r, "/api/v1/nowhere", NULL);
+  assert_error(&r, 404, "not_found", NULL);
+  done(&r);
+  call(&r, "DELETE", "/api/v1/requests", E.tok_coord, NULL, NULL, 0, 0);
+  assert_error(&r, 405, "method_not_allowed", NULL);
+  done(&r);
+  get(&r, "/api/v1/requests", "Basic Zm9vOmJhcg==");
+  assert_error(&r, 401, "unauthenticated", NULL);
+  done(&r);
+  /* A body on a route that takes none. */
+  call(&r, "GET", "/api/v1/themes", NULL, "application/json", "{}", 2, 0);
+  assert_error(&r, 413, "too_large", NULL);
+  done(&r);
+}
+
+int main(void) {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(health_answers_with_security_headers),
+      cmocka_unit_test(openapi_describes_exactly_the_route_table),
+      cmocka_unit_test(file_request_then_read_it),
+      cmocka_unit_test(bad_filings_are_refused_and_change_nothing),
+      cmocka_unit_test(oversize_bodies_get_413),
+      cmocka_unit_test(reading_is_limited_by_the_permission_rule),
+      cmocka_unit_test(listing_filters_and_pages),
+      cmocka_unit_test(messages_follow_visibility),
+      cmocka_unit_test(attachments_are_checked),
+      cmocka_unit_test(territory_and_catalogue_are_public),
+      cmocka_unit_test(unknown_routes_and_methods),
+  };
+  int rc = cmocka_run_group_tests(tests, setup, teardown);
+  curl_global_cleanup();
+  return rc;
+}
