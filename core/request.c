@@ -290,7 +290,9 @@ int request_list(json_t **items, char **next, struct db *db, const struct user *
     }
     cursor = v;
   }
-  if (f->q && (rc = fts_query(&fts, f->q))) goto done;
+  /* An empty search (a blank search field) is no search. */
+  const char *q = f->q && *f->q ? f->q : NULL;
+  if (q && (rc = fts_query(&fts, q))) goto done;
   buf_printf(&sql,
              "SELECT r.id, r.ref, r.title, r.status, r.collectivity, c.name, r.filed_at, "
              "(SELECT json_group_array(theme) FROM (SELECT theme FROM request_theme WHERE request = r.id ORDER BY theme)) "
@@ -300,7 +302,7 @@ int request_list(json_t **items, char **next, struct db *db, const struct user *
   if (f->theme) buf_puts(&sql, " AND r.id IN (SELECT request FROM request_theme WHERE theme = :theme)");
   if (f->collectivity) buf_puts(&sql, " AND r.collectivity = :coll");
   if (f->epci) buf_puts(&sql, " AND (c.epci = :epci OR r.collectivity = :epci)");
-  if (f->q) buf_puts(&sql, " AND r.id IN (SELECT rowid FROM request_fts WHERE request_fts MATCH :q)");
+  if (q) buf_puts(&sql, " AND r.id IN (SELECT rowid FROM request_fts WHERE request_fts MATCH :q)");
   if (cursor) buf_puts(&sql, " AND r.id < :cursor");
   buf_puts(&sql, " ORDER BY r.id DESC LIMIT :limit");
   if ((rc = db_prepare(&st, db, buf_str(&sql)))) goto done;
@@ -311,7 +313,7 @@ int request_list(json_t **items, char **next, struct db *db, const struct user *
   BIND(":theme", f->theme);
   BIND(":coll", f->collectivity);
   BIND(":epci", f->epci);
-  BIND(":q", f->q ? buf_str(&fts) : NULL);
+  BIND(":q", q ? buf_str(&fts) : NULL);
 #undef BIND
   if (cursor) sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":cursor"), cursor);
   sqlite3_bind_int(st, sqlite3_bind_parameter_index(st, ":limit"), limit + 1);

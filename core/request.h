@@ -56,7 +56,7 @@ int request_show(json_t **out, struct db *db, const struct user *actor, const ch
 
 struct request_filter {
   const char *status, *theme, *collectivity, *epci; /* exact filters, NULL = any */
-  const char *q;       /* full-text search over title and description, NULL = none */
+  const char *q;       /* full-text search over title and description, NULL or "" = none */
   const char *cursor;  /* from a previous page's next cursor, NULL = first page */
   int limit;           /* page size, 1..REQUEST_LIST_MAX (0 = 20) */
 };

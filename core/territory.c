@@ -226,6 +226,11 @@ static int import_communes(struct import *im) {
     const char *epci = json_string_value(json_object_get(im->epci_of, code));
     rc = upsert_collectivity(im, code, "commune", jstr(c, "nom"), json_integer_value(pop),
                              json_is_integer(pop), dep, epci, NULL, jstr(c, "siren"));
+    if (rc == ERR_CONFLICT) { /* a value the store refuses (negative population…) */
+      char why[512];
+      snprintf(why, sizeof why, "%s", err_msg());
+      rc = bad("communes.json", i, why);
+    }
     if (rc) break;
     json_t *codes = json_object_get(c, "codesPostaux");
     char *list = json_is_array(codes) ? json_dumps(codes, JSON_COMPACT) : strdup("[]");

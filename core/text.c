@@ -76,12 +76,28 @@ char *text_trim_dup(const char *s) {
   return p;
 }
 
+/* Length in bytes of the white-space character starting at `p` in valid
+ * UTF-8 (ASCII white space, no-break and typographic spaces, line and
+ * paragraph separators), 0 if there is none. */
+static size_t space_len(const unsigned char *p) {
+  if (*p == ' ' || (*p >= '\t' && *p <= '\r')) return 1;
+  if (p[0] == 0xc2 && p[1] == 0xa0) return 2;                                  /* U+00A0 */
+  if (p[0] == 0xe1 && p[1] == 0x9a && p[2] == 0x80) return 3;                  /* U+1680 */
+  if (p[0] == 0xe2 && p[1] == 0x80 &&
+      (p[2] <= 0x8a || p[2] == 0xa8 || p[2] == 0xa9 || p[2] == 0xaf))          /* U+2000–200A, 2028, 2029, 202F */
+    return 3;
+  if (p[0] == 0xe2 && p[1] == 0x81 && p[2] == 0x9f) return 3;                  /* U+205F */
+  if (p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80) return 3;                  /* U+3000 */
+  return 0;
+}
+
 int text_check_field(const char *s, const char *field, const char *label, size_t max_chars) {
   if (!s) return err_set(ERR_INVALID, field, "%s : champ obligatoire", label);
   if (!text_valid_utf8(s, strlen(s)))
     return err_set(ERR_INVALID, field, "%s : texte invalide (UTF-8 attendu, sans caractère de contrôle)", label);
-  const char *p = s;
-  while (*p && isspace((unsigned char)*p)) p++;
+  const unsigned char *p = (const unsigned char *)s;
+  size_t k;
+  while ((k = space_len(p))) p += k;
   if (!*p) return err_set(ERR_INVALID, field, "%s : ne doit pas être vide", label);
   size_t n = text_chars(s);
   if (n > max_chars)

@@ -4,7 +4,7 @@
 #define APPUI_TEXT_H
 #include <stddef.h>
 
-/* 1 if the `n` bytes at `s` are valid UTF-8 without NUL or C0 control
+/* 1 if the `n` bytes at `s` are valid UTF-8 without NUL, DEL or C0 control
  * characters other than tab, line feed and carriage return; else 0. */
 int text_valid_utf8(const char *s, size_t n);
 

@@ -231,7 +231,7 @@ int user_login(struct user *out, struct db *db, const char *email, const char *p
   if (rc == 0 && hash[0] && password &&
       crypto_pwhash_str_verify(hash, password, strlen(password)) == 0)
     return 0;
-  if (rc == ERR_NOTFOUND) /* spend the same time as a wrong password: no account oracle */
+  if (rc == ERR_NOTFOUND || !hash[0]) /* spend the time of a wrong password: no account oracle */
     if (crypto_pwhash_str(hash, "-", 1, crypto_pwhash_OPSLIMIT_INTERACTIVE,
                           crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
       hash[0] = 0;

@@ -33,4 +33,37 @@ int64_t fixture_int(struct db *db, const char *sql);
  * changed. */
 void fixture_digest(struct db *db, char out[65]);
 
+/* Same as fixture_digest() without the table `skip` (e.g. "event", to
+ * compare everything but the journal). */
+void fixture_digest_except(struct db *db, const char *skip, char out[65]);
+
+/* A copy of database `src` (VACUUM INTO) opened as `appui.db` in a new
+ * temporary directory, whose path goes to `dir` (256 bytes): a fresh base
+ * with the same content for each test, without re-importing. Aborts on
+ * failure. */
+struct db *fixture_clone(struct db *src, char *dir);
+
+/* Asserts, inside a cmocka test (include cmocka.h and err.h first), that
+ * `call` is refused with error `code`, naming `field` (unless NULL), with a
+ * message containing `needle` (unless NULL), and that the whole database
+ * `db` is unchanged (fixture_digest). */
+#define assert_refused(db, call, code, field, needle)                                              \
+  do {                                                                                             \
+    char before_[65], after_[65];                                                                  \
+    const char *field_ = (field), *needle_ = (needle);                                             \
+    fixture_digest((db), before_);                                                                 \
+    err_clear();                                                                                   \
+    int rc_ = (call);                                                                              \
+    fixture_digest((db), after_);                                                                  \
+    if (rc_ != (code))                                                                             \
+      fail_msg("%s: %d (%s) au lieu de %d (%s) : %s", #call, rc_, err_name(rc_), (code),           \
+               err_name(code), err_msg());                                                         \
+    if (!err_msg()[0]) fail_msg("%s: refus sans message", #call);                                  \
+    if (field_ && strcmp(err_field(), field_) != 0)                                                \
+      fail_msg("%s: champ « %s » au lieu de « %s » (%s)", #call, err_field(), field_, err_msg());  \
+    if (needle_ && !strstr(err_msg(), needle_))                                                    \
+      fail_msg("%s: message sans « %s » : %s", #call, needle_, err_msg());                         \
+    if (strcmp(before_, after_) != 0) fail_msg("%s: refusé mais la base a changé", #call);         \
+  } while (0)
+
 #endif
