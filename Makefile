@@ -40,7 +40,7 @@ test: build build-asan
 	  ctest --output-on-failure -j$(JOBS) --timeout 900
 
 bench: build
-	@scripts/setup-deps.sh wrk
+	@scripts/setup-deps.sh wrk curl
 	@tests/bench/run.sh $(BUILD)
 
 clean:
