@@ -112,31 +112,3 @@ int attachment_add(int64_t *id, struct db *db, const struct user *actor, const c
   if (!rc && id) *id = c.id;
   return rc;
 }
-
-int attachment_list(json_t **out, struct db *db, int64_t request) {
-  sqlite3_stmt *st;
-  *out = NULL;
-  int rc = db_prepare(&st, db, "SELECT id, name, media_type, size, sha256, created_at FROM attachment "
-                               "WHERE request = ? ORDER BY id");
-  if (rc) return rc;
-  sqlite3_bind_int64(st, 1, request);
-  json_t *arr = json_array();
-  int s;
-  while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-    char at[32];
-    clock_format(sqlite3_column_int64(st, 5), at);
-    json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:I, s:s, s:s}", "id",
-                                         (json_int_t)sqlite3_column_int64(st, 0), "name", db_col_text(st, 1),
-                                         "media_type", db_col_text(st, 2), "size",
-                                         (json_int_t)sqlite3_column_int64(st, 3), "sha256", db_col_text(st, 4),
-                                         "at", at));
-  }
-  if (s != SQLITE_DONE) {
-    rc = db_fail(db, s, "lecture des documents");
-    json_decref(arr);
-    arr = NULL;
-  }
-  db_done(st);
-  *out = arr;
-  return rc;
-}

@@ -4,7 +4,6 @@
  * content's signature. */
 #ifndef APPUI_ATTACHMENT_H
 #define APPUI_ATTACHMENT_H
-#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,9 +21,13 @@ int attachment_add(int64_t *id, struct db *db, const struct user *actor, const c
                    const char *ref, const char *name, const char *media_type, const void *data,
                    size_t size);
 
-/* Documents of request `request` as a new JSON array of {id, name,
- * media_type, size, sha256, at}. Returns 0 or a storage error. */
-int attachment_list(json_t **out, struct db *db, int64_t request);
+/* SQL expression: the JSON array of the documents of the request aliased
+ * `r`, oldest first, each {id, name, media_type, size, sha256, at}. Used
+ * inside the query that reads a request (request_show). */
+#define ATTACHMENT_JSON_SQL \
+  "(SELECT json_group_array(json_object('id', a.id, 'name', a.name, 'media_type', a.media_type, 'size', a.size, " \
+  "'sha256', a.sha256, 'at', appui_time(a.created_at))) " \
+  "FROM (SELECT * FROM attachment WHERE request = r.id ORDER BY id) a)"
 
 /* The media types accepted, as a static comma-separated list. */
 const char *attachment_types(void);

@@ -1,6 +1,7 @@
 /* db — SQLite connections, migrations, statement cache and write
  * transactions (see db.h). */
 #include "db.h"
+#include "clock.h"
 #include "embed.h"
 #include "err.h"
 #include "log.h"
@@ -17,7 +18,8 @@ extern const size_t schema_files_count;
 #define CACHE_SIZE 96
 
 struct cached {
-  char *sql;
+  char *sql;          /* copy of the text */
+  const char *key;    /* address of a static text (db_prepare_static), else NULL */
   uint32_t hash;
   sqlite3_stmt *st;
 };
@@ -25,6 +27,7 @@ struct cached {
 struct db {
   sqlite3 *h;
   int in_tx;
+  int in_read;
   unsigned next_evict;
   struct cached cache[CACHE_SIZE];
 };
@@ -125,8 +128,26 @@ fail:
   return rc;
 }
 
+/* Process-wide SQLite settings, applied once before the first connection:
+ * no memory statistics (they take a global mutex on every allocation). */
+static pthread_once_t configured = PTHREAD_ONCE_INIT;
+static void configure(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
+
+/* SQL function appui_time(ms) (see db.h). */
+static void sql_time(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  (void)argc;
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+    sqlite3_result_null(ctx);
+    return;
+  }
+  char out[32];
+  clock_format(sqlite3_value_int64(argv[0]), out);
+  sqlite3_result_text(ctx, out, -1, SQLITE_TRANSIENT);
+}
+
 int db_open(struct db **out, const char *path, int flags) {
   int rc = 0;
+  pthread_once(&configured, configure);
   struct db *db = calloc(1, sizeof *db);
   *out = NULL;
   if (!db) return err_set(ERR_NOMEM, NULL, "mémoire insuffisante");
@@ -140,6 +161,8 @@ int db_open(struct db **out, const char *path, int flags) {
     goto done;
   }
   sqlite3_busy_timeout(db->h, 5000);
+  sqlite3_create_function(db->h, "appui_time", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+                          sql_time, NULL, NULL);
   rc = db_exec(db, "PRAGMA foreign_keys = ON;"
                    "PRAGMA synchronous = NORMAL;"
                    "PRAGMA cache_size = -8192;"
@@ -175,6 +198,7 @@ done:
 void db_close(struct db *db) {
   if (!db) return;
   if (db->in_tx) db_rollback(db);
+  db_read_end(db);
   for (int i = 0; i < CACHE_SIZE; i++) {
     sqlite3_finalize(db->cache[i].st);
     free(db->cache[i].sql);
@@ -189,12 +213,26 @@ static uint32_t fnv1a(const char *s) {
   return h;
 }
 
-int db_prepare(sqlite3_stmt **out, struct db *db, const char *sql) {
+static int prepare(sqlite3_stmt **out, struct db *db, const char *sql, const char *key);
+
+int db_prepare_static(sqlite3_stmt **out, struct db *db, const char *sql) {
+  for (int i = 0; i < CACHE_SIZE; i++)
+    if (db->cache[i].key == sql && db->cache[i].st) {
+      *out = db->cache[i].st;
+      return 0;
+    }
+  return prepare(out, db, sql, sql);
+}
+
+int db_prepare(sqlite3_stmt **out, struct db *db, const char *sql) { return prepare(out, db, sql, NULL); }
+
+static int prepare(sqlite3_stmt **out, struct db *db, const char *sql, const char *key) {
   uint32_t h = fnv1a(sql);
   *out = NULL;
   for (int i = 0; i < CACHE_SIZE; i++) {
     struct cached *c = &db->cache[i];
     if (c->st && c->hash == h && strcmp(c->sql, sql) == 0) {
+      if (key) c->key = key;
       *out = c->st;
       return 0;
     }
@@ -224,7 +262,7 @@ int db_prepare(sqlite3_stmt **out, struct db *db, const char *sql) {
     sqlite3_finalize(db->cache[slot].st);
     free(db->cache[slot].sql);
   }
-  db->cache[slot] = (struct cached){copy, h, st};
+  db->cache[slot] = (struct cached){copy, key, h, st};
   *out = st;
   return 0;
 }
@@ -236,7 +274,7 @@ void db_done(sqlite3_stmt *st) {
 }
 
 int db_begin(struct db *db) {
-  assert(!db->in_tx);
+  assert(!db->in_tx && !db->in_read);
   pthread_mutex_lock(&write_lock);
   int rc = db_exec(db, "BEGIN IMMEDIATE");
   if (rc) {
@@ -266,6 +304,19 @@ void db_rollback(struct db *db) {
 }
 
 int db_in_tx(struct db *db) { return db->in_tx; }
+
+int db_read_begin(struct db *db) {
+  assert(!db->in_tx && !db->in_read);
+  int rc = db_exec(db, "BEGIN");
+  if (rc == 0) db->in_read = 1;
+  return rc;
+}
+
+void db_read_end(struct db *db) {
+  if (!db->in_read) return;
+  if (!sqlite3_get_autocommit(db->h)) sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL);
+  db->in_read = 0;
+}
 
 int db_write(struct db *db, int (*fn)(struct db *db, void *arg), void *arg) {
   int rc = 0;

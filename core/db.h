@@ -25,6 +25,10 @@ int db_open(struct db **out, const char *path, int flags);
 /* Closes the connection and finalizes cached statements. NULL is a no-op. */
 void db_close(struct db *db);
 
+/* Every connection also knows the SQL function appui_time(ms): the UTC epoch
+ * milliseconds `ms` as RFC 3339 in Europe/Paris time (clock_format()), NULL
+ * for NULL, so queries can produce finished JSON. */
+
 /* The underlying handle (owned by `db`). */
 sqlite3 *db_sqlite(struct db *db);
 
@@ -35,6 +39,11 @@ int db_schema_version(void);
  * owned by the connection: give it back with db_done() (which resets it and
  * clears its bindings), never finalize it. Returns 0 or ERR_DB. */
 int db_prepare(sqlite3_stmt **out, struct db *db, const char *sql);
+
+/* Same as db_prepare() for a text with static storage (a literal or a
+ * static const array), found again by its address without reading it: for
+ * hot paths with long queries. Never pass a buffer that may change. */
+int db_prepare_static(sqlite3_stmt **out, struct db *db, const char *sql);
 
 /* Resets a statement from db_prepare() for its next use. NULL is a no-op. */
 void db_done(sqlite3_stmt *st);
@@ -55,6 +64,14 @@ int db_commit(struct db *db);
 /* Rolls back the transaction begun by db_begin(), if any, and releases the
  * lock. Safe to call when no transaction is open. */
 void db_rollback(struct db *db);
+
+/* Begins a read transaction (BEGIN DEFERRED): the statements that follow,
+ * until db_read_end(), see one snapshot and share one WAL read lock instead
+ * of taking one each. No write may happen inside. Returns 0 or an error. */
+int db_read_begin(struct db *db);
+
+/* Ends the read transaction of db_read_begin(); a no-op when none is open. */
+void db_read_end(struct db *db);
 
 /* 1 while a transaction begun by db_begin() is open on this connection. */
 int db_in_tx(struct db *db);

@@ -26,6 +26,15 @@ int journal_append_at(struct db *db, const struct user *actor, int64_t request, 
  * array of {id, at, actor, type, request, data}. Returns 0 or a storage error. */
 int journal_list(json_t **out, struct db *db, int64_t request, int64_t after, int limit);
 
+/* SQL expression: the JSON array of the events of the request aliased `r`,
+ * oldest first, each {id, at, actor, type, request, data}; events about
+ * internal notes only when the parameter :internal is 1. */
+#define JOURNAL_JSON_SQL \
+  "(SELECT json_group_array(json_object('id', e.id, 'at', appui_time(e.at), 'actor', e.actor, 'type', e.type, " \
+  "'request', r.ref, 'data', json(e.data))) " \
+  "FROM (SELECT * FROM event WHERE request = r.id AND (:internal OR " \
+  "coalesce(json_extract(data, '$.visibility'), '') <> 'internal') ORDER BY id) e)"
+
 /* Number of events in the journal, in *out. Returns 0 or a storage error. */
 int journal_count(int64_t *out, struct db *db);
 

@@ -71,35 +71,3 @@ int message_post(int64_t *id, struct db *db, const struct user *actor, const cha
   if (!rc && id) *id = c.id;
   return rc;
 }
-
-int message_list(json_t **out, struct db *db, const struct user *actor, int64_t request) {
-  sqlite3_stmt *st;
-  *out = NULL;
-  int rc = db_prepare(&st, db,
-                      "SELECT m.id, m.created_at, u.email, u.name, m.visibility, m.body FROM message m "
-                      "LEFT JOIN user u ON u.id = m.author WHERE m.request = ?1 "
-                      "AND (?2 OR m.visibility = 'public') ORDER BY m.id");
-  if (rc) return rc;
-  sqlite3_bind_int64(st, 1, request);
-  sqlite3_bind_int(st, 2, actor->role != ROLE_REQUESTER);
-  json_t *arr = json_array();
-  int s;
-  while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-    char at[32];
-    clock_format(sqlite3_column_int64(st, 1), at);
-    json_t *author = db_col_text(st, 2) ? json_pack("{s:s, s:s}", "email", db_col_text(st, 2), "name",
-                                                    db_col_text(st, 3))
-                                        : json_pack("{s:s}", "name", "Plateforme");
-    json_array_append_new(arr, json_pack("{s:I, s:s, s:o, s:s, s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
-                                         "at", at, "author", author, "visibility", db_col_text(st, 4), "body",
-                                         db_col_text(st, 5)));
-  }
-  if (s != SQLITE_DONE) {
-    rc = db_fail(db, s, "lecture des messages");
-    json_decref(arr);
-    arr = NULL;
-  }
-  db_done(st);
-  *out = arr;
-  return rc;
-}

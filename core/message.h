@@ -2,7 +2,6 @@
  * services) and internal notes (services only). */
 #ifndef APPUI_MESSAGE_H
 #define APPUI_MESSAGE_H
-#include <jansson.h>
 #include <stdint.h>
 
 struct db;
@@ -23,9 +22,15 @@ int message_post(int64_t *id, struct db *db, const struct user *actor, const cha
 int message_post_tx(int64_t *id, struct db *db, const struct user *actor, int64_t request,
                     const char *visibility, const char *body, int64_t now);
 
-/* Messages of request `request` visible to `actor`, oldest first, as a new
- * JSON array of {id, at, author, visibility, body}. The caller has checked
- * that `actor` may read the request. Returns 0 or a storage error. */
-int message_list(json_t **out, struct db *db, const struct user *actor, int64_t request);
+/* SQL expression: the JSON array of the messages of the request aliased `r`,
+ * oldest first, each {id, at, author{email, name}, visibility, body};
+ * internal notes only when the parameter :internal is 1. Used inside the
+ * query that reads a request (request_show). */
+#define MESSAGE_JSON_SQL \
+  "(SELECT json_group_array(json_object('id', m.id, 'at', appui_time(m.created_at), 'author', " \
+  "CASE WHEN m.author IS NULL THEN json_object('name', 'Plateforme') " \
+  "ELSE json_object('email', u.email, 'name', u.name) END, 'visibility', m.visibility, 'body', m.body)) " \
+  "FROM (SELECT * FROM message WHERE request = r.id AND (:internal OR visibility = 'public') ORDER BY id) m " \
+  "LEFT JOIN user u ON u.id = m.author)"
 
 #endif

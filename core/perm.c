@@ -6,15 +6,24 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *perm_scope_sql(const struct user *u) {
+enum perm_scope perm_scope_of(const struct user *u) {
   switch (u->role) {
-  case ROLE_REQUESTER: return "r.collectivity = :perm_coll";
+  case ROLE_REQUESTER: return PERM_BY_COLLECTIVITY;
   case ROLE_AGENT:
-  case ROLE_HEAD: return "EXISTS (SELECT 1 FROM part p WHERE p.request = r.id AND p.org = :perm_org)";
+  case ROLE_HEAD: return PERM_BY_ORG;
   case ROLE_COORDINATOR:
-  case ROLE_ADMIN: return "1";
+  case ROLE_ADMIN: break;
   }
-  return "0";
+  return PERM_EVERYTHING;
+}
+
+const char *perm_scope_sql(const struct user *u) {
+  static const char *const sql[] = {
+      [PERM_BY_COLLECTIVITY] = PERM_SCOPE_COLLECTIVITY,
+      [PERM_BY_ORG] = PERM_SCOPE_ORG,
+      [PERM_EVERYTHING] = PERM_SCOPE_ALL,
+  };
+  return sql[perm_scope_of(u)];
 }
 
 void perm_bind(sqlite3_stmt *st, const struct user *u) {

@@ -20,9 +20,20 @@ enum perm_action {
   PERM_INTERNAL  /* see and write internal notes */
 };
 
-/* The SQL condition selecting the requests `u` may see, over alias `r`, with
- * the named parameters :perm_coll and :perm_org (bind with perm_bind()).
- * Static string. */
+/* The SQL conditions selecting the requests a user may see, over alias `r`,
+ * one per kind of role, with the named parameters :perm_coll and :perm_org
+ * (bind with perm_bind()). Macros, so that queries embedding them are
+ * complete string literals. */
+#define PERM_SCOPE_COLLECTIVITY "r.collectivity = :perm_coll"
+#define PERM_SCOPE_ORG "EXISTS (SELECT 1 FROM part p WHERE p.request = r.id AND p.org = :perm_org)"
+#define PERM_SCOPE_ALL "1"
+
+enum perm_scope { PERM_BY_COLLECTIVITY, PERM_BY_ORG, PERM_EVERYTHING };
+
+/* Which of the conditions above applies to `u`. */
+enum perm_scope perm_scope_of(const struct user *u);
+
+/* The condition of perm_scope_of(u) (one of the macros above). Static. */
 const char *perm_scope_sql(const struct user *u);
 
 /* Binds the parameters of perm_scope_sql(u) in `st`, if present. */

@@ -18,16 +18,8 @@
 
 #define BUDGET_MAX_CENTS 100000000000000LL /* one thousand billion euros */
 
-const char *request_status_label(const char *status) {
-  static const struct {
-    const char *code, *label;
-  } labels[] = {{"filed", "Déposée"},         {"qualifying", "En qualification"},
-                {"dispatched", "Orientée"},   {"in_progress", "En cours"},
-                {"waiting", "En attente de la collectivité"},
-                {"closed", "Clôturée"},       {"cancelled", "Annulée"}};
-  for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
-    if (strcmp(labels[i].code, status) == 0) return labels[i].label;
-  return status;
+static int by_text(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 static int validate(struct db *db, const struct user *actor, const struct request_new *n,
@@ -41,6 +33,8 @@ static int validate(struct db *db, const struct user *actor, const struct reques
   if ((rc = text_check_field(n->description, "description", "description", REQUEST_DESCRIPTION_MAX))) return rc;
   if (n->n_themes < 1)
     return err_set(ERR_INVALID, "themes", "thématiques : choisissez au moins une thématique");
+  if (n->n_themes > REQUEST_THEMES_MAX)
+    return err_set(ERR_INVALID, "themes", "thématiques : %d au plus", REQUEST_THEMES_MAX);
   if ((rc = theme_check(db, n->themes, n->n_themes, "themes"))) return rc;
   if (n->budget_cents > BUDGET_MAX_CENTS)
     return err_set(ERR_INVALID, "budget", "budget estimé : montant trop élevé");
@@ -69,50 +63,52 @@ int request_file_tx(char ref[REQUEST_REF_SIZE], int64_t *id, struct db *db, cons
     if (rc == ERR_NOTFOUND) rc = err_recode(ERR_INVALID);
     if (rc) return rc;
   }
+  /* The id is the reference: year * 1000000 + the next number of the year. */
   struct civil c;
   clock_paris(now, &c);
-  int64_t seq = 0;
+  int64_t base = (int64_t)c.year * REQUEST_PER_YEAR, rid = 0;
   sqlite3_stmt *st;
-  if ((rc = db_prepare(&st, db, "SELECT coalesce(max(seq), 0) + 1 FROM request WHERE year = ?"))) return rc;
-  sqlite3_bind_int(st, 1, c.year);
-  if (sqlite3_step(st) == SQLITE_ROW) seq = sqlite3_column_int64(st, 0);
+  if ((rc = db_prepare(&st, db, "SELECT coalesce(max(id), ?1) + 1 FROM request WHERE id > ?1 AND id < ?1 + ?2")))
+    return rc;
+  sqlite3_bind_int64(st, 1, base);
+  sqlite3_bind_int64(st, 2, REQUEST_PER_YEAR);
+  if (sqlite3_step(st) == SQLITE_ROW) rid = sqlite3_column_int64(st, 0);
   db_done(st);
-  if (seq < 1 || seq > 999999)
+  if (rid <= base || rid >= base + REQUEST_PER_YEAR)
     return err_set(ERR_CONFLICT, NULL, "plus de numéro de demande disponible pour %d", c.year);
   char r[REQUEST_REF_SIZE];
-  snprintf(r, sizeof r, "%04d-%06d", c.year % 10000, (int)seq);
-  if ((rc = db_prepare(&st, db,
-                       "INSERT INTO request (ref, year, seq, collectivity, title, description, offer, budget_cents, "
-                       "desired_date, filed_by, filed_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?11)")))
-    return rc;
-  db_bind_text(st, 1, r);
-  sqlite3_bind_int(st, 2, c.year);
-  sqlite3_bind_int64(st, 3, seq);
-  db_bind_text(st, 4, coll);
-  db_bind_text(st, 5, n->title);
-  db_bind_text(st, 6, n->description);
-  if (offer) sqlite3_bind_int64(st, 7, offer);
-  if (n->budget_cents >= 0) sqlite3_bind_int64(st, 8, n->budget_cents);
-  db_bind_text(st, 9, n->desired_date);
-  if (actor->id) sqlite3_bind_int64(st, 10, actor->id);
-  sqlite3_bind_int64(st, 11, now);
+  snprintf(r, sizeof r, "%04d-%06d", c.year % 10000, (int)(rid - base));
+  /* Themes are kept as a sorted JSON array; triggers index them. */
+  const char *sorted[REQUEST_THEMES_MAX];
+  for (int i = 0; i < n->n_themes; i++) sorted[i] = n->themes[i];
+  qsort(sorted, (size_t)n->n_themes, sizeof *sorted, by_text);
+  json_t *themes = json_array();
+  for (int i = 0; i < n->n_themes; i++) json_array_append_new(themes, json_string(sorted[i]));
+  char *themes_text = json_dumps(themes, JSON_COMPACT);
+  if (!themes_text || (rc = db_prepare(&st, db,
+                                       "INSERT INTO request (id, collectivity, title, description, themes, offer, "
+                                       "budget_cents, desired_date, filed_by, filed_at, updated_at) "
+                                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?10)"))) {
+    free(themes_text);
+    json_decref(themes);
+    return rc ? rc : err_set(ERR_NOMEM, NULL, "mémoire insuffisante");
+  }
+  sqlite3_bind_int64(st, 1, rid);
+  db_bind_text(st, 2, coll);
+  db_bind_text(st, 3, n->title);
+  db_bind_text(st, 4, n->description);
+  db_bind_text(st, 5, themes_text);
+  if (offer) sqlite3_bind_int64(st, 6, offer);
+  if (n->budget_cents >= 0) sqlite3_bind_int64(st, 7, n->budget_cents);
+  db_bind_text(st, 8, n->desired_date);
+  if (actor->id) sqlite3_bind_int64(st, 9, actor->id);
+  sqlite3_bind_int64(st, 10, now);
   int s = sqlite3_step(st);
   db_done(st);
-  if (s != SQLITE_DONE) return db_fail(db, s, "enregistrement de la demande");
-  int64_t rid = sqlite3_last_insert_rowid(db_sqlite(db));
-  json_t *themes = json_array();
-  for (int i = 0; i < n->n_themes && !rc; i++) {
-    if ((rc = db_prepare(&st, db, "INSERT INTO request_theme (request, theme) VALUES (?, ?)"))) break;
-    sqlite3_bind_int64(st, 1, rid);
-    db_bind_text(st, 2, n->themes[i]);
-    s = sqlite3_step(st);
-    db_done(st);
-    if (s != SQLITE_DONE) rc = db_fail(db, s, "thématiques de la demande");
-    json_array_append_new(themes, json_string(n->themes[i]));
-  }
-  if (rc) {
+  free(themes_text);
+  if (s != SQLITE_DONE) {
     json_decref(themes);
-    return rc;
+    return db_fail(db, s, "enregistrement de la demande");
   }
   json_t *data = json_pack("{s:s, s:s, s:s, s:o, s:s?}", "ref", r, "collectivity", coll, "title", n->title,
                            "themes", themes, "offer", n->offer);
@@ -144,104 +140,109 @@ int request_file(char ref[REQUEST_REF_SIZE], int64_t *id, struct db *db, const s
 
 int request_access(int64_t *id, struct db *db, const struct user *actor, const char *ref,
                    enum perm_action a) {
-  int rc = db_int_for(id, db, "SELECT id FROM request WHERE ref = ?", ref);
-  if (rc == ERR_NOTFOUND)
-    return err_set(ERR_NOTFOUND, "ref", "demande inconnue : « %s » (référence AAAA-NNNNNN)", ref ? ref : "");
+  int rc = request_ref_id(id, ref);
   if (rc) return rc;
+  sqlite3_stmt *st;
+  if ((rc = db_prepare(&st, db, "SELECT 1 FROM request WHERE id = ?"))) return rc;
+  sqlite3_bind_int64(st, 1, *id);
+  int s = sqlite3_step(st);
+  db_done(st);
+  if (s == SQLITE_DONE) return err_set(ERR_NOTFOUND, "ref", "demande inconnue : « %s »", ref);
+  if (s != SQLITE_ROW) return db_fail(db, s, "lecture de la demande");
   return perm_request(db, actor, a, *id, ref);
 }
 
-static int add_parts(json_t *o, struct db *db, int64_t id) {
-  sqlite3_stmt *st;
-  int rc = db_prepare(&st, db,
-                      "SELECT g.slug, g.name, p.role, p.state, u.email, u.name FROM part p JOIN org g ON g.id = p.org "
-                      "LEFT JOIN user u ON u.id = p.agent WHERE p.request = ? ORDER BY p.role DESC, p.id");
+int request_ref_id(int64_t *id, const char *ref) {
+  int ok = ref && strlen(ref) == 11 && ref[4] == '-';
+  for (int i = 0; ok && i < 11; i++) ok = i == 4 || (ref[i] >= '0' && ref[i] <= '9');
+  int64_t seq = ok ? strtoll(ref + 5, NULL, 10) : 0;
+  if (!ok || seq < 1)
+    return err_set(ERR_NOTFOUND, "ref", "demande inconnue : « %s » (une référence s'écrit AAAA-NNNNNN)",
+                   ref ? ref : "");
+  *id = strtoll(ref, NULL, 10) * REQUEST_PER_YEAR + seq;
+  return 0;
+}
+
+/* The JSON document of a request, built by SQLite in one statement: the
+ * request, its collectivity, themes, offer, parts, thread, documents and,
+ * with EVENTS, its journal. Parameters :id, :internal and those of the
+ * permission rule SCOPE; second column: 1 if the actor may read it. */
+#define SHOW_SQL(SCOPE, EVENTS)                                                                          \
+  "SELECT r.id, (" SCOPE "), json_object("                                                               \
+  "'ref', r.ref, 'title', r.title, 'description', r.description, 'status', r.status, "                   \
+  "'status_label', coalesce(s.label, r.status), "                                                        \
+  "'collectivity', json_object('code', c.code, 'name', c.name, 'kind', c.kind, 'epci', "                 \
+  "  CASE WHEN c.epci IS NULL THEN NULL ELSE json_object('code', c.epci, 'name', e.name) END), "          \
+  "'themes', json(r.themes), "                                                                            \
+  "'offer', CASE WHEN f.id IS NULL THEN NULL ELSE json_object('slug', f.slug, 'title', f.title) END, "    \
+  "'budget', r.budget_cents / 100.0, 'desired_date', r.desired_date, "                                   \
+  "'filed_at', appui_time(r.filed_at), 'updated_at', appui_time(r.updated_at), 'filed_by', u.email, "    \
+  "'parts', (SELECT json_group_array(json_object('org', json_object('slug', g.slug, 'name', g.name), "    \
+  "  'role', p.role, 'state', p.state, 'agent', CASE WHEN a.id IS NULL THEN NULL "                        \
+  "  ELSE json_object('email', a.email, 'name', a.name) END)) "                                           \
+  "  FROM (SELECT * FROM part WHERE request = r.id ORDER BY role DESC, id) p JOIN org g ON g.id = p.org "  \
+  "  LEFT JOIN user a ON a.id = p.agent), "                                                               \
+  "'messages', " MESSAGE_JSON_SQL ", 'attachments', " ATTACHMENT_JSON_SQL EVENTS ") "                      \
+  "FROM request r JOIN collectivity c ON c.code = r.collectivity "                                        \
+  "LEFT JOIN collectivity e ON e.code = c.epci LEFT JOIN offer f ON f.id = r.offer "                      \
+  "LEFT JOIN user u ON u.id = r.filed_by LEFT JOIN status s ON s.code = r.status WHERE r.id = :id"
+
+#define SHOW_VARIANTS(SCOPE) {SHOW_SQL(SCOPE, ""), SHOW_SQL(SCOPE, ", 'events', " JOURNAL_JSON_SQL)}
+
+/* Complete texts, chosen by permission scope and events flag: nothing is
+ * composed per call, and the statement cache finds them by address. */
+static const char *const show_sql[][2] = {
+    [PERM_BY_COLLECTIVITY] = SHOW_VARIANTS(PERM_SCOPE_COLLECTIVITY),
+    [PERM_BY_ORG] = SHOW_VARIANTS(PERM_SCOPE_ORG),
+    [PERM_EVERYTHING] = SHOW_VARIANTS(PERM_SCOPE_ALL),
+};
+
+int request_show_text(char **out, size_t *len, struct db *db, const struct user *actor, const char *ref,
+                      int flags) {
+  sqlite3_stmt *st = NULL;
+  int64_t id;
+  *out = NULL;
+  int rc = request_ref_id(&id, ref);
+  if (!rc) rc = db_prepare_static(&st, db, show_sql[perm_scope_of(actor)][(flags & REQUEST_WITH_EVENTS) ? 1 : 0]);
   if (rc) return rc;
-  sqlite3_bind_int64(st, 1, id);
-  json_t *arr = json_array();
-  int s;
-  while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-    json_t *p = json_pack("{s:{s:s, s:s}, s:s, s:s}", "org", "slug", db_col_text(st, 0), "name",
-                          db_col_text(st, 1), "role", db_col_text(st, 2), "state", db_col_text(st, 3));
-    if (db_col_text(st, 4))
-      json_object_set_new(p, "agent", json_pack("{s:s, s:s}", "email", db_col_text(st, 4), "name",
-                                                db_col_text(st, 5)));
-    json_array_append_new(arr, p);
+  sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":id"), id);
+  sqlite3_bind_int(st, sqlite3_bind_parameter_index(st, ":internal"), actor->role != ROLE_REQUESTER);
+  perm_bind(st, actor);
+  int s = sqlite3_step(st);
+  if (s == SQLITE_DONE) {
+    rc = err_set(ERR_NOTFOUND, "ref", "demande inconnue : « %s »", ref);
+  } else if (s != SQLITE_ROW) {
+    rc = db_fail(db, s, "lecture de la demande");
+  } else if (!sqlite3_column_int(st, 1)) {
+    /* The refusal and its message come from the one permission rule. */
+    rc = perm_request(db, actor, PERM_READ, sqlite3_column_int64(st, 0), ref);
+    if (!rc) rc = err_set(ERR_INTERNAL, NULL, "règle d'accès incohérente pour %s", ref);
+  } else {
+    size_t n = (size_t)sqlite3_column_bytes(st, 2);
+    char *text = malloc(n + 1);
+    if (!text) {
+      rc = err_set(ERR_NOMEM, NULL, "mémoire insuffisante");
+    } else {
+      memcpy(text, sqlite3_column_text(st, 2), n);
+      text[n] = 0;
+      *out = text;
+      if (len) *len = n;
+    }
   }
-  if (s != SQLITE_DONE) rc = db_fail(db, s, "lecture des mises en relation");
   db_done(st);
-  json_object_set_new(o, "parts", arr);
   return rc;
 }
 
-/* Drops journal lines a requester must not see (internal notes). */
-static json_t *visible_events(json_t *events, const struct user *actor) {
-  if (actor->role != ROLE_REQUESTER) return events;
-  json_t *kept = json_array(), *ev;
-  size_t i;
-  json_array_foreach(events, i, ev) {
-    const char *vis = json_string_value(json_object_get(json_object_get(ev, "data"), "visibility"));
-    if (!vis || strcmp(vis, "internal") != 0) json_array_append(kept, ev);
-  }
-  json_decref(events);
-  return kept;
-}
-
 int request_show(json_t **out, struct db *db, const struct user *actor, const char *ref, int flags) {
-  int64_t id;
+  char *text;
+  size_t n;
   *out = NULL;
-  int rc = request_access(&id, db, actor, ref, PERM_READ);
+  int rc = request_show_text(&text, &n, db, actor, ref, flags);
   if (rc) return rc;
-  sqlite3_stmt *st;
-  if ((rc = db_prepare(&st, db,
-                       "SELECT r.ref, r.title, r.description, r.status, r.collectivity, c.name, c.kind, c.epci, "
-                       "e.name, f.slug, f.title, r.budget_cents, r.desired_date, r.filed_at, r.updated_at, u.email, "
-                       "(SELECT json_group_array(theme) FROM (SELECT theme FROM request_theme WHERE request = r.id "
-                       "ORDER BY theme)) "
-                       "FROM request r JOIN collectivity c ON c.code = r.collectivity "
-                       "LEFT JOIN collectivity e ON e.code = c.epci LEFT JOIN offer f ON f.id = r.offer "
-                       "LEFT JOIN user u ON u.id = r.filed_by WHERE r.id = ?")))
-    return rc;
-  sqlite3_bind_int64(st, 1, id);
-  int s = sqlite3_step(st);
-  json_t *o = NULL;
-  if (s == SQLITE_ROW) {
-    char filed[32], updated[32];
-    clock_format(sqlite3_column_int64(st, 13), filed);
-    clock_format(sqlite3_column_int64(st, 14), updated);
-    const char *status = db_col_text(st, 3);
-    o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:s, s:s, s:s?, s:s?}", "ref", db_col_text(st, 0),
-                  "title", db_col_text(st, 1), "description", db_col_text(st, 2), "status", status,
-                  "status_label", request_status_label(status), "collectivity", "code", db_col_text(st, 4), "name",
-                  db_col_text(st, 5), "kind", db_col_text(st, 6), "filed_at", filed, "updated_at", updated,
-                  "desired_date", db_col_text(st, 12), "filed_by", db_col_text(st, 15));
-    if (db_col_text(st, 7))
-      json_object_set_new(json_object_get(o, "collectivity"), "epci",
-                          json_pack("{s:s, s:s?}", "code", db_col_text(st, 7), "name", db_col_text(st, 8)));
-    json_object_set_new(o, "offer", db_col_text(st, 9) ? json_pack("{s:s, s:s}", "slug", db_col_text(st, 9),
-                                                                    "title", db_col_text(st, 10))
-                                                       : json_null());
-    json_object_set_new(o, "budget", sqlite3_column_type(st, 11) == SQLITE_NULL
-                                         ? json_null()
-                                         : json_real((double)sqlite3_column_int64(st, 11) / 100.0));
-    json_object_set_new(o, "themes", json_loads(db_col_text(st, 16), 0, NULL));
-  } else {
-    rc = db_fail(db, s, "lecture de la demande");
-  }
-  db_done(st);
-  if (rc) return rc;
-  json_t *list = NULL;
-  if (!rc) rc = add_parts(o, db, id);
-  if (!rc && !(rc = message_list(&list, db, actor, id))) json_object_set_new(o, "messages", list);
-  if (!rc && !(rc = attachment_list(&list, db, id))) json_object_set_new(o, "attachments", list);
-  if (!rc && (flags & REQUEST_WITH_EVENTS) && !(rc = journal_list(&list, db, id, 0, 10000)))
-    json_object_set_new(o, "events", visible_events(list, actor));
-  if (rc) {
-    json_decref(o);
-    return rc;
-  }
-  *out = o;
-  return 0;
+  json_error_t e;
+  *out = json_loadb(text, n, 0, &e);
+  free(text);
+  return *out ? 0 : err_set(ERR_INTERNAL, NULL, "document de la demande illisible : %s", e.text);
 }
 
 /* Builds an FTS5 query matching every word of `q` (as quoted strings, so no
@@ -295,8 +296,10 @@ int request_list(json_t **items, char **next, struct db *db, const struct user *
   if (q && (rc = fts_query(&fts, q))) goto done;
   buf_printf(&sql,
              "SELECT r.id, r.ref, r.title, r.status, r.collectivity, c.name, r.filed_at, "
-             "(SELECT json_group_array(theme) FROM (SELECT theme FROM request_theme WHERE request = r.id ORDER BY theme)) "
-             "FROM request r JOIN collectivity c ON c.code = r.collectivity WHERE %s",
+             "r.themes, "
+             "coalesce(s.label, r.status) "
+             "FROM request r JOIN collectivity c ON c.code = r.collectivity "
+             "LEFT JOIN status s ON s.code = r.status WHERE %s",
              perm_scope_sql(actor));
   if (f->status) buf_puts(&sql, " AND r.status = :status");
   if (f->theme) buf_puts(&sql, " AND r.id IN (SELECT request FROM request_theme WHERE theme = :theme)");
@@ -332,7 +335,7 @@ int request_list(json_t **items, char **next, struct db *db, const struct user *
     const char *status = db_col_text(st, 3);
     json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:s, s:o}", "ref",
                                          db_col_text(st, 1), "title", db_col_text(st, 2), "status", status,
-                                         "status_label", request_status_label(status), "collectivity", "code",
+                                         "status_label", db_col_text(st, 8), "collectivity", "code",
                                          db_col_text(st, 4), "name", db_col_text(st, 5), "filed_at", filed,
                                          "themes", json_loads(db_col_text(st, 7), 0, NULL)));
     last = sqlite3_column_int64(st, 0);

@@ -6,6 +6,7 @@
 #define APPUI_REQUEST_H
 #include "perm.h"
 #include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct db;
@@ -15,6 +16,8 @@ struct user;
 #define REQUEST_TITLE_MAX 200     /* characters */
 #define REQUEST_DESCRIPTION_MAX 20000
 #define REQUEST_LIST_MAX 200      /* largest page */
+#define REQUEST_THEMES_MAX 16     /* themes of one request */
+#define REQUEST_PER_YEAR 1000000  /* request ids are year * REQUEST_PER_YEAR + number */
 
 /* What a request is filed with. Strings borrowed; optional ones NULL. */
 struct request_new {
@@ -41,12 +44,24 @@ int request_file(char ref[REQUEST_REF_SIZE], int64_t *id, struct db *db, const s
 int request_file_tx(char ref[REQUEST_REF_SIZE], int64_t *id, struct db *db, const struct user *actor,
                     const struct request_new *n, int64_t now);
 
+/* The id of the request whose reference is `ref` ("2026-000123" gives
+ * 2026000123), whether or not it exists. Returns 0, or ERR_NOTFOUND with a
+ * French message when `ref` is not a reference. */
+int request_ref_id(int64_t *id, const char *ref);
+
 /* Finds request `ref` and checks that `actor` may do `a` on it. Returns 0
  * and its id, ERR_NOTFOUND, ERR_FORBIDDEN or a storage error. */
 int request_access(int64_t *id, struct db *db, const struct user *actor, const char *ref,
                    enum perm_action a);
 
 enum { REQUEST_WITH_EVENTS = 1 };
+
+/* Request `ref` as JSON text, as `actor` may see it (the document of
+ * request_show()), built in one statement. *out is NUL-terminated (free());
+ * its length goes to *len when not NULL. Returns 0, ERR_NOTFOUND,
+ * ERR_FORBIDDEN or a storage error. */
+int request_show_text(char **out, size_t *len, struct db *db, const struct user *actor, const char *ref,
+                      int flags);
 
 /* Request `ref` as a JSON object (new reference) as `actor` may see it:
  * fields, collectivity, themes, offer, parts, messages (internal ones only
@@ -67,9 +82,5 @@ struct request_filter {
  * storage error. */
 int request_list(json_t **items, char **next, struct db *db, const struct user *actor,
                  const struct request_filter *f);
-
-/* French label of a status code ("filed" -> "Déposée"); the code itself when
- * unknown (statuses from processes are already French). Static. */
-const char *request_status_label(const char *status);
 
 #endif

@@ -305,8 +305,8 @@ int user_token_auth(struct user *out, struct db *db, const char *token) {
     return err_set(ERR_UNAUTH, NULL, "jeton d'accès invalide");
   digest_of(digest, token);
   sqlite3_stmt *st;
-  int rc = db_prepare(&st, db,
-                      USER_COLUMNS "JOIN api_token t ON t.user = u.id "
+  int rc = db_prepare_static(&st, db,
+                             USER_COLUMNS "JOIN api_token t ON t.user = u.id "
                                    "WHERE t.digest = ? AND t.revoked_at IS NULL AND u.disabled = 0");
   if (rc) return rc;
   sqlite3_bind_blob(st, 1, digest, sizeof digest, SQLITE_STATIC);

@@ -42,7 +42,13 @@ static int show(struct http_resp *resp, struct http_req *req, const char *ref, i
   return http_json(resp, status, o);
 }
 
-int api_request_show(struct http_req *req, struct http_resp *resp) { return show(resp, req, req->params[0], 200); }
+int api_request_show(struct http_req *req, struct http_resp *resp) {
+  char *text;
+  size_t len;
+  int rc = request_show_text(&text, &len, req->db, &req->user, req->params[0], 0);
+  if (rc) return rc;
+  return http_take(resp, 200, "application/json", text, len);
+}
 
 int api_request_file(struct http_req *req, struct http_resp *resp) {
   static const char *const allowed[] = {"collectivity", "title", "description", "themes", "offer",

@@ -26,6 +26,15 @@ int http_bytes(struct http_resp *r, int status, const char *type, const char *da
   return 0;
 }
 
+int http_take(struct http_resp *r, int status, const char *type, char *data, size_t len) {
+  free(r->bytes);
+  r->bytes = data;
+  r->len = len;
+  r->type = type;
+  r->status = status;
+  return 0;
+}
+
 int http_status_of(int rc) {
   switch (rc) {
   case ERR_INVALID: return 422;

@@ -42,6 +42,10 @@ int http_json(struct http_resp *r, int status, json_t *body);
  * ERR_NOMEM. */
 int http_bytes(struct http_resp *r, int status, const char *type, const char *data, size_t len);
 
+/* Sets a raw response of media type `type` (static) taking ownership of
+ * `data` (malloc'ed, `len` bytes). Returns 0. */
+int http_take(struct http_resp *r, int status, const char *type, char *data, size_t len);
+
 /* The HTTP status for error code `rc` (422, 404, 403, 409, 413, 400, 401,
  * 415, 503, 500). */
 int http_status_of(int rc);

@@ -1,6 +1,6 @@
 /* server — the HTTP server: libmicrohttpd with its internal epoll thread
- * pool (settings of shared/measured-here.md), one SQLite connection per
- * worker thread, request bodies capped per route, every answer with the
+ * pool (settings of shared/measured-here.md, two workers per core), one
+ * SQLite connection per worker thread, a read transaction per GET, request bodies capped per route, every answer with the
  * security headers, dispatch through the route table. */
 #ifndef APPUI_SERVER_H
 #define APPUI_SERVER_H
@@ -11,7 +11,7 @@ struct server;
 struct server_options {
   const char *listen;   /* "127.0.0.1:8080"; port 0 picks a free port */
   const char *data_dir; /* holds appui.db and blobs/ */
-  int threads;          /* worker threads; 0 = number of cores */
+  int threads;          /* worker threads; 0 = twice the number of cores */
 };
 
 /* Starts serving in background threads. The database must exist at the

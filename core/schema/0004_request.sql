@@ -1,32 +1,54 @@
 -- Requests filed by collectivities, their themes, the parts taken by
 -- organisations, messages, attachments, and the full-text index.
 
+CREATE TABLE status (
+  code  TEXT PRIMARY KEY, -- status code kept in request.status
+  label TEXT NOT NULL     -- French label shown to users
+) WITHOUT ROWID;
+INSERT INTO status (code, label) VALUES
+  ('filed', 'Déposée'),
+  ('qualifying', 'En qualification'),
+  ('dispatched', 'Orientée'),
+  ('in_progress', 'En cours'),
+  ('waiting', 'En attente de la collectivité'),
+  ('closed', 'Clôturée'),
+  ('cancelled', 'Annulée');
+
 CREATE TABLE request (
-  id           INTEGER PRIMARY KEY, -- internal id (increasing with filing order)
-  ref          TEXT NOT NULL UNIQUE, -- public reference 'AAAA-NNNNNN'
-  year         INTEGER NOT NULL,     -- year of the reference (Europe/Paris calendar)
-  seq          INTEGER NOT NULL,     -- number within the year, from 1
+  id           INTEGER PRIMARY KEY, -- the reference as a number: year * 1000000 + number within the year
+  ref          TEXT GENERATED ALWAYS AS (printf('%04d-%06d', id / 1000000, id % 1000000)) VIRTUAL, -- public reference 'AAAA-NNNNNN' (derived from id)
+  year         INTEGER GENERATED ALWAYS AS (id / 1000000) VIRTUAL, -- year of the reference, Europe/Paris calendar (derived from id)
+  seq          INTEGER GENERATED ALWAYS AS (id % 1000000) VIRTUAL, -- number within the year, from 1 (derived from id)
   collectivity TEXT NOT NULL REFERENCES collectivity(code), -- who asks
   title        TEXT NOT NULL,        -- short title (1 to 200 characters)
   description  TEXT NOT NULL,        -- what is asked, in the requester's words
+  themes       TEXT NOT NULL CHECK (json_valid(themes)), -- theme codes, a sorted JSON array (indexed in request_theme)
   offer        INTEGER REFERENCES offer(id), -- offer chosen by the requester; NULL if none
   budget_cents INTEGER CHECK (budget_cents IS NULL OR budget_cents >= 0), -- estimated budget of the project, euro cents; NULL if unknown
   desired_date TEXT,                 -- date the requester hopes for (YYYY-MM-DD); NULL if none
-  status       TEXT NOT NULL DEFAULT 'filed', -- public status (set by the request's process)
+  status       TEXT NOT NULL DEFAULT 'filed', -- public status: a code of table status, or a label set by the request's process
   filed_by     INTEGER REFERENCES user(id), -- user who filed it; NULL when filed by the platform
   filed_at     INTEGER NOT NULL,     -- filing time, UTC epoch milliseconds
   updated_at   INTEGER NOT NULL,     -- time of the last change, UTC epoch milliseconds
-  UNIQUE (year, seq)
+  CHECK (id % 1000000 BETWEEN 1 AND 999999)
 );
 CREATE INDEX request_by_collectivity ON request(collectivity, id);
 CREATE INDEX request_by_status ON request(status, id);
 
+-- Index of requests by theme, kept by triggers from request.themes.
 CREATE TABLE request_theme (
   request INTEGER NOT NULL REFERENCES request(id) ON DELETE CASCADE, -- the request
   theme   TEXT NOT NULL REFERENCES theme(code), -- one of its themes
   PRIMARY KEY (request, theme)
 ) WITHOUT ROWID;
 CREATE INDEX request_theme_by_theme ON request_theme(theme, request);
+CREATE TRIGGER request_theme_insert AFTER INSERT ON request BEGIN
+  INSERT INTO request_theme (request, theme) SELECT new.id, value FROM json_each(new.themes);
+END;
+CREATE TRIGGER request_theme_update AFTER UPDATE OF themes ON request BEGIN
+  DELETE FROM request_theme WHERE request = old.id;
+  INSERT INTO request_theme (request, theme) SELECT new.id, value FROM json_each(new.themes);
+END;
 
 CREATE TABLE part (
   id         INTEGER PRIMARY KEY, -- internal id

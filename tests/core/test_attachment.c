@@ -141,7 +141,10 @@ static void stored_by_content(void **state) {
   assert_int_equal(count_files(g.blobs), 1);
   /* The row, the listing and the event. */
   json_t *list;
-  assert_int_equal(attachment_list(&list, g.db, g.agassac_id), 0);
+  json_t *shown;
+  assert_int_equal(request_show(&shown, g.db, &g.maire, g.agassac, 0), 0);
+  list = json_incref(json_object_get(shown, "attachments"));
+  json_decref(shown);
   assert_int_equal(json_array_size(list), 1);
   json_t *a = json_array_get(list, 0);
   assert_int_equal(json_integer_value(json_object_get(a, "id")), id);
