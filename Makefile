@@ -42,6 +42,8 @@ test: build build-asan
 bench: build
 	@scripts/setup-deps.sh wrk curl
 	@tests/bench/run.sh $(BUILD)
+	@echo "== Moteur de circuits (bench_engine)"
+	@$(BUILD)/tests/bench/bench_engine
 
 clean:
 	rm -rf $(BUILD) $(ASAN)

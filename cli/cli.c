@@ -1,6 +1,8 @@
 /* cli — shared helpers of command handlers (see cli.h). */
 #include "cli.h"
 #include "db.h"
+#include "engine.h"
+#include "workflow.h"
 #include "err.h"
 #include "progress.h"
 #include <errno.h>
@@ -64,7 +66,21 @@ int cli_db(struct cli *c) {
     return err_set(ERR_IO, NULL, "impossible de créer le dossier de données %s : %s", c->data_dir, strerror(errno));
   char path[4096];
   snprintf(path, sizeof path, "%s/appui.db", c->data_dir);
-  return db_open(&c->db, path, DB_MIGRATE);
+  int rc = db_open(&c->db, path, DB_MIGRATE);
+  if (rc) return rc;
+  workflow_repository(path, sizeof path, c->data_dir);
+  if (access(path, F_OK) != 0) {
+    struct user sys;
+    user_system(&sys, "cli");
+    rc = workflow_init(NULL, c->db, c->data_dir, &sys, CLI_PLATFORM_AUTHOR);
+  }
+  return rc;
+}
+
+int cli_engine(struct cli *c) {
+  if (c->engine) return 0;
+  int rc = cli_db(c);
+  return rc ? rc : engine_new(&c->engine, c->db);
 }
 
 int cli_actor(struct cli *c) {

@@ -8,9 +8,13 @@
 #include <stdint.h>
 
 struct db;
+struct engine;
 struct progress;
 
 enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2 };
+
+/* Author of the definitions published by the platform itself. */
+#define CLI_PLATFORM_AUTHOR "Plateforme appui <plateforme@appui.invalid>"
 
 enum opt_kind {
   OPT_FLAG,   /* --json */
@@ -27,7 +31,7 @@ struct cli_opt {
 
 #define CLI_MAX_OPTS 16
 #define CLI_MAX_VALUES 64
-#define CLI_MAX_POS 4
+#define CLI_MAX_POS 64
 
 struct cli;
 
@@ -51,6 +55,7 @@ struct cli {
   } vals[CLI_MAX_VALUES];
   int n_vals;
   struct db *db;                  /* opened by cli_db() */
+  struct engine *engine;          /* made by cli_engine() */
   struct user actor;              /* set by cli_actor() */
 };
 
@@ -73,9 +78,13 @@ int cli_int(const struct cli *c, const char *name, long min, long max, long *out
 const char *cli_need(const struct cli *c, const char *name);
 
 /* Opens (creating and migrating if needed) the database of the data
- * directory into c->db. Returns 0 or an error code (message printed by
- * cli_fail()). */
+ * directory into c->db; the first time, also creates the repository of
+ * definitions and publishes the default processes (workflow_init()).
+ * Returns 0 or an error code (message printed by cli_fail()). */
 int cli_db(struct cli *c);
+
+/* Makes c->engine over c->db (opening it). Returns 0 or an error code. */
+int cli_engine(struct cli *c);
 
 /* Sets c->actor: the platform ("cli") or, with --as, that user. Opens the
  * database. Returns 0 or an error code. */

@@ -5,6 +5,7 @@
 #include "err.h"
 #include "journal.h"
 #include "request.h"
+#include "workflow.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,16 +18,24 @@ int cli_admin_help(struct cli *c) {
 }
 
 int cli_admin_init(struct cli *c) {
-  int rc = cli_db(c);
+  int published = 0;
+  int rc = cli_actor(c);
+  if (!rc) rc = workflow_init(&published, c->db, c->data_dir, &c->actor, CLI_PLATFORM_AUTHOR);
   if (rc) return cli_fail(rc);
-  printf("Base prête : %s/appui.db (schéma %d)\n", c->data_dir, db_schema_version());
+  printf("Base prête : %s/appui.db (schéma %d)\nCircuits : %s/workflows.git (%d version(s) publiée(s) par cet appel)\n",
+         c->data_dir, db_schema_version(), c->data_dir, published);
   return EXIT_OK;
 }
 
 int cli_admin_demo(struct cli *c) {
   struct demo_result r;
-  int rc = cli_db(c);
+  struct user sys;
+  int started = 0;
+  user_system(&sys, "démo");
+  int rc = cli_engine(c);
   if (!rc) rc = demo_create(&r, c->db, cli_opt(c, "source"), cli_progress());
+  /* Demo requests follow their process like any other. */
+  if (!rc && r.created) rc = workflow_start_missing(&started, c->engine, &sys);
   if (rc) return cli_fail(rc);
   if (!r.created) {
     printf("Les données de démonstration existent déjà dans %s : rien à faire.\n", c->data_dir);
@@ -35,9 +44,9 @@ int cli_admin_demo(struct cli *c) {
   printf("Données de démonstration créées dans %s :\n"
          "  territoire : %lld communes, %lld EPCI\n"
          "  catalogue : %lld structures, %lld offres, %lld adhésions\n"
-         "  demandes : %lld\n",
+         "  demandes : %lld (%d instance(s) de circuit démarrée(s))\n",
          c->data_dir, (long long)r.territory.communes, (long long)r.territory.epcis, (long long)r.orgs,
-         (long long)r.offers, (long long)r.memberships, (long long)r.requests);
+         (long long)r.offers, (long long)r.memberships, (long long)r.requests, started);
   if (r.n_accounts) {
     printf("\nComptes de démonstration (mots de passe affichés une seule fois ; "
            "« appui user password --email … » pour les changer) :\n");

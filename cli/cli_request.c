@@ -5,6 +5,7 @@
 #include "err.h"
 #include "message.h"
 #include "request.h"
+#include "workflow.h"
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -45,7 +46,8 @@ int cli_request_file(struct cli *c) {
   }
   char ref[REQUEST_REF_SIZE];
   int rc = cli_actor(c);
-  if (!rc) rc = request_file(ref, NULL, c->db, &c->actor, &n);
+  if (!rc) rc = cli_engine(c);
+  if (!rc) rc = workflow_file(ref, NULL, c->engine, &c->actor, &n);
   free(desc_owned);
   if (rc) return cli_fail(rc);
   printf("%s\n", ref);

@@ -1,8 +1,10 @@
-/* cli_serve — `appui serve`: runs the HTTP server until SIGINT or SIGTERM,
- * then stops cleanly (see commands.h). */
+/* cli_serve — `appui serve`: runs the HTTP server and the workflow
+ * scheduler (timers, jobs, reconcile) until SIGINT or SIGTERM, then stops
+ * cleanly (see commands.h). */
 #include "commands.h"
 #include "db.h"
 #include "err.h"
+#include "scheduler.h"
 #include "server.h"
 #include <pthread.h>
 #include <signal.h>
@@ -26,7 +28,12 @@ int cli_serve_run(struct cli *c) {
   pthread_sigmask(SIG_BLOCK, &set, NULL);
   struct server_options o = {listen, c->data_dir, (int)threads};
   struct server *s;
+  struct scheduler *sched;
   if ((rc = server_start(&s, &o))) return cli_fail(rc);
+  if ((rc = scheduler_start(&sched, c->data_dir, 1000, 60))) {
+    server_stop(s);
+    return cli_fail(rc);
+  }
   fprintf(stderr, "appui sert %s sur http://%s (port %u). Ctrl-C pour arrêter.\n", c->data_dir, listen,
           (unsigned)server_port(s));
   sigdelset(&set, SIGPIPE);
@@ -35,6 +42,7 @@ int cli_serve_run(struct cli *c) {
   }
   fprintf(stderr, "Arrêt demandé (%s) : fermeture des connexions…\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
   server_stop(s);
+  scheduler_stop(sched);
   fprintf(stderr, "Serveur arrêté.\n");
   return EXIT_OK;
 }

@@ -6,6 +6,9 @@
 
 #define JSON_OPT {"json", OPT_FLAG, NULL, "sortie JSON"}
 #define AS_OPT {"as", OPT_VALUE, "EMAIL", "agir au nom de ce compte (droits du compte appliqués)"}
+#define AT_OPT {"at", OPT_VALUE, "DATE", "instant à utiliser comme maintenant (2026-12-01T09:00:00+01:00)"}
+#define VAR_OPT {"var", OPT_MULTI, "NOM=VALEUR", "variable de l'instance (valeur JSON ou texte ; répétable)"}
+
 
 static const struct cli_command commands[] = {
     {"help", cli_admin_help, "[COMMANDE]", 0, 2, "afficher l'aide générale ou celle d'une commande", {{0}}},
@@ -117,6 +120,40 @@ static const struct cli_command commands[] = {
      {{"type", OPT_VALUE, "TYPE", "type du fichier (deviné d'après l'extension sinon)"},
       {"name", OPT_VALUE, "NOM", "nom affiché (nom du fichier sinon)"},
       AS_OPT}},
+
+
+    {"workflow validate", cli_workflow_validate, "FICHIER…", 1, CLI_MAX_POS,
+     "vérifier des définitions BPMN (sous-ensemble exécutable)", {{0}}},
+    {"workflow publish", cli_workflow_publish, "FICHIER", 1, 1, "publier une définition (nouvelle version si elle a changé)",
+     {{"author", OPT_VALUE, "\"NOM <EMAIL>\"", "personne qui publie (auteur du commit)"},
+      {"message", OPT_VALUE, "TEXTE", "message du commit"}}},
+    {"workflow list", cli_workflow_list, NULL, 0, 0, "lister les versions publiées de chaque circuit", {JSON_OPT}},
+    {"workflow log", cli_workflow_log, "PROCESSUS", 1, 1, "historique des publications d'un circuit", {JSON_OPT}},
+    {"workflow show", cli_workflow_show, "PROCESSUS", 1, 1, "afficher les éléments d'une version",
+     {{"version", OPT_VALUE, "N", "version (la dernière par défaut)"}, JSON_OPT}},
+    {"workflow reconcile", cli_workflow_reconcile, NULL, 0, 0,
+     "prendre en compte les commits poussés avec git (validés comme à la publication)", {{0}}},
+    {"workflow diff", cli_workflow_diff, "PROCESSUS V1 V2", 3, 3, "différences entre deux versions, élément par élément",
+     {{"patch", OPT_FLAG, NULL, "différence textuelle de git"}, JSON_OPT}},
+    {"workflow instances", cli_workflow_instances, NULL, 0, 0, "lister les instances",
+     {{"process", OPT_VALUE, "PROCESSUS", "seulement ce circuit"}, JSON_OPT}},
+    {"workflow tasks", cli_workflow_tasks, NULL, 0, 0, "lister les tâches ouvertes",
+     {{"instance", OPT_VALUE, "N", "seulement cette instance"}, JSON_OPT}},
+    {"workflow complete", cli_workflow_complete, "TÂCHE", 1, 1, "terminer une tâche", {VAR_OPT, AT_OPT, AS_OPT}},
+    {"workflow message", cli_workflow_message, "INSTANCE NOM", 2, 2, "remettre un message à une instance",
+     {VAR_OPT, AT_OPT, AS_OPT}},
+    {"workflow incidents", cli_workflow_incidents, NULL, 0, 0, "lister les incidents ouverts", {JSON_OPT}},
+    {"workflow retry", cli_workflow_retry, "INCIDENT", 1, 1, "relancer un incident", {AT_OPT, AS_OPT}},
+    {"workflow migrate", cli_workflow_migrate, NULL, 0, 0, "migrer des instances vers une autre version",
+     {{"process", OPT_VALUE, "PROCESSUS", "circuit"},
+      {"to", OPT_VALUE, "N", "version cible"},
+      {"from", OPT_VALUE, "N", "seulement les instances de cette version"},
+      {"instance", OPT_MULTI, "ID", "seulement ces instances (répétable)"},
+      {"map", OPT_MULTI, "SOURCE=CIBLE", "associer un élément ou un flux (répétable)"},
+      {"dry-run", OPT_FLAG, NULL, "vérifier sans rien changer"},
+      AS_OPT,
+      JSON_OPT}},
+    {"workflow tick", cli_workflow_tick, NULL, 0, 0, "déclencher les minuteurs et travaux échus (tests, cron)", {AT_OPT}},
 };
 
 const struct cli_command *cli_commands(size_t *n) {

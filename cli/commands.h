@@ -1,6 +1,6 @@
 /* commands — the handlers of the command table, one file per group
  * (cli_admin.c, cli_territory.c, cli_catalog.c, cli_user.c, cli_request.c,
- * cli_serve.c). Each returns the process exit status. */
+ * cli_serve.c, cli_workflow.c). Each returns the process exit status. */
 #ifndef APPUI_COMMANDS_H
 #define APPUI_COMMANDS_H
 #include "cli.h"
@@ -36,6 +36,22 @@ int cli_request_message(struct cli *c);
 int cli_request_attach(struct cli *c);
 
 int cli_serve_run(struct cli *c);
+
+int cli_workflow_validate(struct cli *c);
+int cli_workflow_publish(struct cli *c);
+int cli_workflow_list(struct cli *c);
+int cli_workflow_log(struct cli *c);
+int cli_workflow_show(struct cli *c);
+int cli_workflow_reconcile(struct cli *c);
+int cli_workflow_diff(struct cli *c);
+int cli_workflow_instances(struct cli *c);
+int cli_workflow_tasks(struct cli *c);
+int cli_workflow_complete(struct cli *c);
+int cli_workflow_message(struct cli *c);
+int cli_workflow_incidents(struct cli *c);
+int cli_workflow_retry(struct cli *c);
+int cli_workflow_migrate(struct cli *c);
+int cli_workflow_tick(struct cli *c);
 
 /* Prints the list of commands, or the help of `name` ("territory import",
  * or a group such as "territory"). Returns EXIT_OK, or EXIT_USAGE if

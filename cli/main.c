@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "db.h"
+#include "engine.h"
 #include "err.h"
 #include "log.h"
 #include <sodium.h>
@@ -138,6 +139,7 @@ int main(int argc, char **argv) {
   if (rc == 1) return EXIT_OK;
   if (rc) return rc;
   rc = c.cmd->run(&c);
+  engine_free(c.engine);
   db_close(c.db);
   return rc;
 }

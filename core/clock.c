@@ -66,6 +66,19 @@ void clock_paris(int64_t ms, struct civil *out) {
   out->weekday = (int)((days + 3) - floordiv(days + 3, 7) * 7);
 }
 
+/* Tries summer time first, so that an ambiguous time gets its first
+ * occurrence; a time consistent with neither offset lies in the spring gap
+ * and is read with the winter offset in force just before it, which lands
+ * the length of the gap later in summer time. */
+int64_t clock_paris_to_utc(int year, int month, int day, int hour, int minute, int second, int ms) {
+  int64_t local = clock_days_from_civil(year, month, day) * 86400 + (int64_t)hour * 3600 + minute * 60 + second;
+  int64_t summer = local - 2 * 3600, winter = local - 3600;
+  struct civil c;
+  clock_paris(summer * 1000, &c);
+  if (c.offset_min == 120) return summer * 1000 + ms;
+  return winter * 1000 + ms;
+}
+
 void clock_format(int64_t ms, char out[32]) {
   struct civil c;
   clock_paris(ms, &c);

@@ -21,6 +21,15 @@ int64_t clock_now_ms(void);
 /* The Europe/Paris civil date and time at `ms`. */
 void clock_paris(int64_t ms, struct civil *out);
 
+/* The UTC epoch milliseconds of a Europe/Paris wall-clock date and time
+ * (inverse of clock_paris()). The fields must form a valid date and time
+ * (month 1–12, day within the month, hour 0–23, minute and second 0–59,
+ * ms 0–999). A time that does not exist (spring-forward gap, e.g.
+ * 2026-03-29 02:30) is moved forward by the length of the gap (→ 03:30
+ * CEST); an ambiguous time (autumn fold, e.g. 2026-10-25 02:30) is the
+ * first occurrence (summer time, +02:00). Pure; never fails. */
+int64_t clock_paris_to_utc(int year, int month, int day, int hour, int minute, int second, int ms);
+
 /* Writes `ms` as RFC 3339 with the Europe/Paris offset
  * ("2026-11-22T04:00:00+01:00") into `out` (at least 32 bytes). */
 void clock_format(int64_t ms, char out[32]);

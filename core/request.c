@@ -138,6 +138,25 @@ int request_file(char ref[REQUEST_REF_SIZE], int64_t *id, struct db *db, const s
   return db_write(db, file_tx, &c);
 }
 
+int request_set_status_tx(struct db *db, const struct user *actor, int64_t id, const char *status, const char *element,
+                          int64_t now) {
+  sqlite3_stmt *st;
+  int rc = db_prepare(&st, db, "UPDATE request SET status = ?1, updated_at = ?2 WHERE id = ?3 AND status <> ?1");
+  if (rc) return rc;
+  db_bind_text(st, 1, status);
+  sqlite3_bind_int64(st, 2, now);
+  sqlite3_bind_int64(st, 3, id);
+  int s = sqlite3_step(st);
+  int changed = sqlite3_changes(db_sqlite(db));
+  db_done(st);
+  if (s != SQLITE_DONE) return db_fail(db, s, "changement de statut");
+  if (!changed) return 0;
+  json_t *data = json_pack("{s:s, s:s?}", "status", status, "element", element);
+  rc = journal_append_at(db, actor, id, "request.status_changed", data, now);
+  json_decref(data);
+  return rc;
+}
+
 int request_access(int64_t *id, struct db *db, const struct user *actor, const char *ref,
                    enum perm_action a) {
   int rc = request_ref_id(id, ref);

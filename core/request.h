@@ -44,6 +44,13 @@ int request_file(char ref[REQUEST_REF_SIZE], int64_t *id, struct db *db, const s
 int request_file_tx(char ref[REQUEST_REF_SIZE], int64_t *id, struct db *db, const struct user *actor,
                     const struct request_new *n, int64_t now);
 
+/* Sets the public status of request `id` to `status` at `now` and journals
+ * `request.status_changed` (with `element`, the process element that set
+ * it, may be NULL), inside the caller's write transaction; nothing when the
+ * status is already that. Returns 0 or a storage error. */
+int request_set_status_tx(struct db *db, const struct user *actor, int64_t id, const char *status, const char *element,
+                          int64_t now);
+
 /* The id of the request whose reference is `ref` ("2026-000123" gives
  * 2026000123), whether or not it exists. Returns 0, or ERR_NOTFOUND with a
  * French message when `ref` is not a reference. */

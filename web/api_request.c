@@ -6,6 +6,7 @@
 #include "journal.h"
 #include "message.h"
 #include "request.h"
+#include "workflow.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,7 +76,7 @@ int api_request_file(struct http_req *req, struct http_resp *resp) {
     n.budget_cents = (int64_t)llround(budget * 100.0);
   }
   char ref[REQUEST_REF_SIZE];
-  if ((rc = request_file(ref, NULL, req->db, &req->user, &n))) goto done;
+  if ((rc = workflow_file(ref, NULL, req->engine, &req->user, &n))) goto done;
   snprintf(resp->location, sizeof resp->location, "/api/v1/requests/%s", ref);
   rc = show(resp, req, ref, 201);
 done:

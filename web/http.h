@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 struct db;
+struct engine;
 struct MHD_Connection;
 
 #define HTTP_MAX_PARAMS 4
@@ -22,7 +23,8 @@ struct http_req {
   size_t body_len;
   struct user user;      /* authenticated user, when `authenticated` */
   int authenticated;
-  struct db *db;         /* this thread's connection */
+  struct db *db;         /* this thread's connection (the writer's for writing routes) */
+  struct engine *engine; /* the workflow engine over the writer, for writing routes; else NULL */
   const char *blobs;     /* directory of the blob store */
 };
 

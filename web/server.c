@@ -2,6 +2,7 @@
 #include "server.h"
 #include "buf.h"
 #include "db.h"
+#include "engine.h"
 #include "err.h"
 #include "http.h"
 #include "log.h"
@@ -23,6 +24,7 @@ struct server {
   char blobs[4096];
   pthread_key_t db_key; /* each worker thread's connection, for reading routes */
   struct db *writer;    /* the one connection of writing routes (warm cache, one writer) */
+  struct engine *engine; /* the workflow engine over `writer` */
   pthread_mutex_t writer_lock;
   uint16_t port;
 };
@@ -176,6 +178,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   } else {
     pthread_mutex_lock(&s->writer_lock);
     req.db = s->writer;
+    req.engine = s->engine;
   }
   int rc = reading ? db_read_begin(req.db) : 0;
   if (!rc) rc = authenticate(&req, x->m.route->auth);
@@ -246,12 +249,14 @@ int server_start(struct server **out, const struct server_options *o) {
   if (!s) return err_set(ERR_NOMEM, NULL, "mémoire insuffisante");
   snprintf(s->db_path, sizeof s->db_path, "%s/appui.db", o->data_dir);
   snprintf(s->blobs, sizeof s->blobs, "%s/blobs", o->data_dir);
-  if ((rc = db_open(&s->writer, s->db_path, 0))) {
+  if ((rc = db_open(&s->writer, s->db_path, 0)) || (rc = engine_new(&s->engine, s->writer))) {
+    db_close(s->writer);
     free(s);
     return rc;
   }
   pthread_mutex_init(&s->writer_lock, NULL);
   if (pthread_key_create(&s->db_key, close_thread_db) != 0) {
+    engine_free(s->engine);
     db_close(s->writer);
     free(s);
     return err_set(ERR_INTERNAL, NULL, "pthread_key_create a échoué");
@@ -275,6 +280,7 @@ int server_start(struct server **out, const struct server_options *o) {
       MHD_OPTION_END);
   if (!s->daemon) {
     pthread_key_delete(s->db_key);
+    engine_free(s->engine);
     db_close(s->writer);
     pthread_mutex_destroy(&s->writer_lock);
     free(s);
@@ -292,6 +298,7 @@ void server_stop(struct server *s) {
   if (!s) return;
   MHD_stop_daemon(s->daemon);
   pthread_key_delete(s->db_key);
+  engine_free(s->engine);
   db_close(s->writer);
   pthread_mutex_destroy(&s->writer_lock);
   free(s);

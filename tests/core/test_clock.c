@@ -1,5 +1,6 @@
 /* Tests of core/clock.c: the Europe/Paris civil calendar (offsets, the
- * instants of the March and October switches, year boundaries), RFC 3339
+ * instants of the March and October switches, year boundaries), its
+ * inverse clock_paris_to_utc() (spring gap, autumn fold), RFC 3339
  * formatting, the day-number conversions and the YYYY-MM-DD parser.
  * Expected instants were computed independently (Python's datetime). */
 #include <setjmp.h>
@@ -202,6 +203,59 @@ static void parse_date_invalid(void **state) {
   assert_int_equal(clock_parse_date(NULL, NULL, NULL, NULL), 0);
 }
 
+/* clock_paris_to_utc() on ordinary times, both sides of each switch, the
+ * spring gap (moved forward by one hour) and the autumn fold (first
+ * occurrence, +02:00), in 2025 and 2026. Expected instants from Python's
+ * zoneinfo (fold=0). */
+static void paris_to_utc_known_values(void **state) {
+  (void)state;
+  /* Winter and summer. */
+  assert_true(clock_paris_to_utc(2026, 12, 1, 9, 0, 0, 0) == 1796112000LL * S);
+  assert_true(clock_paris_to_utc(2026, 7, 14, 10, 0, 0, 0) == 1784016000LL * S);
+  assert_true(clock_paris_to_utc(2024, 2, 29, 23, 59, 59, 0) == 1709247599LL * S);
+  assert_true(clock_paris_to_utc(2026, 1, 1, 0, 30, 0, 0) == 1767223800LL * S);
+  assert_true(clock_paris_to_utc(1970, 1, 1, 0, 0, 0, 0) == -3600LL * S);
+  /* Milliseconds are kept. */
+  assert_true(clock_paris_to_utc(2026, 12, 1, 9, 0, 0, 999) == 1796112000LL * S + 999);
+  /* March 2026: 01:59:59 is still winter time, 03:00 already summer time. */
+  assert_true(clock_paris_to_utc(2026, 3, 29, 1, 59, 59, 0) == 1774745999LL * S);
+  assert_true(clock_paris_to_utc(2026, 3, 29, 3, 0, 0, 0) == 1774746000LL * S);
+  /* The gap 02:00–02:59:59 does not exist: moved forward by one hour. */
+  assert_true(clock_paris_to_utc(2026, 3, 29, 2, 30, 0, 0) == 1774747800LL * S); /* 03:30+02:00 */
+  assert_true(clock_paris_to_utc(2026, 3, 29, 2, 0, 0, 0) == 1774746000LL * S);  /* 03:00+02:00 */
+  assert_true(clock_paris_to_utc(2025, 3, 30, 2, 0, 0, 0) == 1743296400LL * S);  /* 03:00+02:00 */
+  assert_true(clock_paris_to_utc(2025, 3, 30, 2, 59, 59, 500) == 1743299999LL * S + 500);
+  /* October: 02:00–02:59:59 happens twice; the first one (+02:00) is taken. */
+  assert_true(clock_paris_to_utc(2026, 10, 25, 2, 30, 0, 0) == 1792888200LL * S);
+  assert_true(clock_paris_to_utc(2026, 10, 25, 1, 59, 59, 0) == 1792886399LL * S);
+  assert_true(clock_paris_to_utc(2026, 10, 25, 3, 0, 0, 0) == 1792893600LL * S);
+  assert_true(clock_paris_to_utc(2025, 10, 26, 2, 0, 0, 0) == 1761436800LL * S);
+  assert_true(clock_paris_to_utc(2025, 10, 26, 2, 59, 59, 0) == 1761440399LL * S);
+}
+
+/* Round trip over every quarter of an hour from 2024 to 2027 (both years'
+ * switches included): converting clock_paris(u) back gives u, except for
+ * the second occurrence of a fold, which gives the first one, one hour
+ * earlier. Exactly one such hour per year. */
+static void paris_to_utc_inverts_clock_paris(void **state) {
+  (void)state;
+  int second_occurrences = 0;
+  for (int64_t u = 1704067200LL * S; u < 1830297600LL * S; u += 900 * S) { /* 2024-01-01 to 2028-01-01 */
+    struct civil c;
+    clock_paris(u + 123, &c);
+    int64_t back = clock_paris_to_utc(c.year, c.month, c.day, c.hour, c.minute, c.second, 123);
+    if (back == u + 123) continue;
+    struct civil first;
+    clock_paris(u - 3600 * S, &first);
+    if (back != u + 123 - 3600 * S || c.offset_min != 60 || first.offset_min != 120 || first.hour != c.hour ||
+        first.minute != c.minute || c.month != 10 || c.weekday != 6)
+      fail_msg("%lld : %04d-%02d-%02d %02d:%02d revient à %lld", (long long)u, c.year, c.month, c.day, c.hour,
+               c.minute, (long long)back);
+    second_occurrences++;
+  }
+  assert_int_equal(second_occurrences, 4 * 4); /* 4 years × 4 quarters of an hour */
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(winter_and_summer_offsets),
@@ -214,6 +268,8 @@ int main(void) {
       cmocka_unit_test(days_round_trip),
       cmocka_unit_test(parse_date_valid),
       cmocka_unit_test(parse_date_invalid),
+      cmocka_unit_test(paris_to_utc_known_values),
+      cmocka_unit_test(paris_to_utc_inverts_clock_paris),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

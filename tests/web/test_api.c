@@ -16,6 +16,7 @@
 #include "route.h"
 #include "server.h"
 #include "user.h"
+#include "workflow.h"
 #include <curl/curl.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -163,6 +164,7 @@ static int setup(void **state) {
   user_system(&sys, "test");
   E.db = fixture_db(E.dir);
   fixture_territory(E.db);
+  assert_int_equal(workflow_init(NULL, E.db, E.dir, &sys, "Test <test@appui.example>"), 0);
   int64_t id;
   struct catalog_org_new org = {"atd31", "ATD 31", "satellite", NULL, NULL, NULL, -1};
   assert_int_equal(catalog_org_add(&id, E.db, &sys, &org), 0);
