@@ -249,7 +249,11 @@ int server_start(struct server **out, const struct server_options *o) {
   if (!s) return err_set(ERR_NOMEM, NULL, "mémoire insuffisante");
   snprintf(s->db_path, sizeof s->db_path, "%s/appui.db", o->data_dir);
   snprintf(s->blobs, sizeof s->blobs, "%s/blobs", o->data_dir);
-  if ((rc = db_open(&s->writer, s->db_path, 0)) || (rc = engine_new(&s->engine, s->writer))) {
+  /* The writer checkpoints the WAL less often than SQLite's default (1000
+   * pages): index pages written many times between two checkpoints are
+   * copied back once, with one fsync. */
+  if ((rc = db_open(&s->writer, s->db_path, 0)) || (rc = db_exec(s->writer, "PRAGMA wal_autocheckpoint = 8000")) ||
+      (rc = engine_new(&s->engine, s->writer))) {
     db_close(s->writer);
     free(s);
     return rc;
