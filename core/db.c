@@ -28,6 +28,7 @@ struct db {
   sqlite3 *h;
   int in_tx;
   int in_read;
+  int batch;   /* a group-commit transaction is open: db_begin() makes savepoints */
   unsigned next_evict;
   struct cached cache[CACHE_SIZE];
 };
@@ -198,6 +199,7 @@ done:
 void db_close(struct db *db) {
   if (!db) return;
   if (db->in_tx) db_rollback(db);
+  if (db->batch) sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
   db_read_end(db);
   for (int i = 0; i < CACHE_SIZE; i++) {
     sqlite3_finalize(db->cache[i].st);
@@ -273,8 +275,28 @@ void db_done(sqlite3_stmt *st) {
   sqlite3_clear_bindings(st);
 }
 
+int db_batch_begin(struct db *db) {
+  assert(!db->in_tx && !db->in_read && !db->batch);
+  int rc = db_exec(db, "BEGIN IMMEDIATE");
+  if (!rc) db->batch = 1;
+  return rc;
+}
+
+int db_batch_commit(struct db *db) {
+  assert(db->batch && !db->in_tx);
+  int rc = db_exec(db, "COMMIT");
+  if (rc) sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+  db->batch = 0;
+  return rc;
+}
+
 int db_begin(struct db *db) {
   assert(!db->in_tx && !db->in_read);
+  if (db->batch) {
+    int rc = db_exec(db, "SAVEPOINT work");
+    if (!rc) db->in_tx = 1;
+    return rc;
+  }
   pthread_mutex_lock(&write_lock);
   int rc = db_exec(db, "BEGIN IMMEDIATE");
   if (rc) {
@@ -287,6 +309,12 @@ int db_begin(struct db *db) {
 
 int db_commit(struct db *db) {
   assert(db->in_tx);
+  if (db->batch) {
+    int rc = db_exec(db, "RELEASE work");
+    if (rc) sqlite3_exec(db->h, "ROLLBACK TO work; RELEASE work", NULL, NULL, NULL);
+    db->in_tx = 0;
+    return rc;
+  }
   int rc = db_exec(db, "COMMIT");
   if (rc) {
     sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
@@ -298,6 +326,11 @@ int db_commit(struct db *db) {
 
 void db_rollback(struct db *db) {
   if (!db->in_tx) return;
+  if (db->batch) {
+    sqlite3_exec(db->h, "ROLLBACK TO work; RELEASE work", NULL, NULL, NULL);
+    db->in_tx = 0;
+    return;
+  }
   if (!sqlite3_get_autocommit(db->h)) sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
   db->in_tx = 0;
   pthread_mutex_unlock(&write_lock);

@@ -73,6 +73,20 @@ int db_read_begin(struct db *db);
 /* Ends the read transaction of db_read_begin(); a no-op when none is open. */
 void db_read_end(struct db *db);
 
+/* Group commit: opens one write transaction (BEGIN IMMEDIATE, without the
+ * process-wide lock) in which the writes of several callers follow each
+ * other; meanwhile db_begin()/db_commit()/db_rollback() on this connection
+ * become a savepoint, its release and its rollback, so each caller's work
+ * stays all-or-nothing. The caller of db_batch_begin() serialises the users
+ * of the connection and ends the batch with db_batch_commit(). Returns 0 or
+ * an error. */
+int db_batch_begin(struct db *db);
+
+/* Commits the batch (everything its callers wrote becomes durable at once).
+ * On failure everything of the batch is rolled back. Returns 0 or an
+ * error. */
+int db_batch_commit(struct db *db);
+
 /* 1 while a transaction begun by db_begin() is open on this connection. */
 int db_in_tx(struct db *db);
 

@@ -25,7 +25,15 @@ struct server {
   pthread_key_t db_key; /* each worker thread's connection, for reading routes */
   struct db *writer;    /* the one connection of writing routes (warm cache, one writer) */
   struct engine *engine; /* the workflow engine over `writer` */
+  /* Group commit of writing routes (see writer_enter/writer_leave). */
   pthread_mutex_t writer_lock;
+  pthread_cond_t writer_free, batch_done;
+  int busy;                /* a writing route is running on `writer` */
+  int waiting;             /* writing routes waiting for it */
+  int batch_open, batch_n; /* a batch transaction is open, with that many routes */
+  uint64_t batch_gen;      /* number of the open (or last) batch */
+  uint64_t committed_gen;  /* number of the last batch ended */
+  uint64_t failed_gen;     /* number of the last batch whose commit failed */
   uint16_t port;
 };
 
@@ -108,6 +116,55 @@ static int authenticate(struct http_req *req, enum route_auth need) {
   return 0;
 }
 
+/* Takes the writer connection for a writing route. Routes that arrive
+ * while another one runs join its batch: one transaction, one commit for
+ * them all (many filings share the same index pages). Returns 0 and the
+ * batch number in *gen, or an error (no batch could be opened). */
+static int writer_enter(struct server *s, uint64_t *gen) {
+  int rc = 0;
+  pthread_mutex_lock(&s->writer_lock);
+  s->waiting++;
+  while (s->busy) pthread_cond_wait(&s->writer_free, &s->writer_lock);
+  s->waiting--;
+  if (!s->batch_open) {
+    rc = db_batch_begin(s->writer);
+    if (!rc) {
+      s->batch_open = 1;
+      s->batch_n = 0;
+      s->batch_gen++;
+    }
+  }
+  if (!rc) s->busy = 1;
+  *gen = s->batch_gen;
+  pthread_mutex_unlock(&s->writer_lock);
+  return rc;
+}
+
+/* Gives the writer back. The last route of a burst (nobody waiting) or the
+ * 64th commits the batch; every route then waits for the commit of its
+ * batch before answering, so nothing is acknowledged before it is durable.
+ * Returns 0, or the error of the commit (the route's work is lost). */
+static int writer_leave(struct server *s, uint64_t gen) {
+  int rc = 0;
+  pthread_mutex_lock(&s->writer_lock);
+  s->batch_n++;
+  if (s->batch_open && (s->waiting == 0 || s->batch_n >= 64)) {
+    if (db_batch_commit(s->writer)) {
+      log_error("validation d'un lot d'écritures : %s", err_msg());
+      s->failed_gen = gen;
+    }
+    s->batch_open = 0;
+    s->committed_gen = gen;
+    pthread_cond_broadcast(&s->batch_done);
+  }
+  s->busy = 0;
+  pthread_cond_signal(&s->writer_free);
+  while (s->committed_gen < gen) pthread_cond_wait(&s->batch_done, &s->writer_lock);
+  if (s->failed_gen == gen) rc = err_set(ERR_DB, NULL, "l'enregistrement a échoué : rien n'a été enregistré, réessayez");
+  pthread_mutex_unlock(&s->writer_lock);
+  return rc;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *upload, size_t *upload_size, void **con_cls) {
   struct server *s = cls;
@@ -171,21 +228,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
    * included. A writing route runs on the one writer connection, whose
    * cache stays warm (connections that take turns writing would each find
    * their cache stale and read it again). */
-  int reading = strcmp(x->m.route->method, "GET") == 0;
+  int reading = strcmp(x->m.route->method, "GET") == 0, rc;
+  uint64_t gen = 0;
   if (reading) {
     req.db = thread_db(s);
     if (!req.db) return send_error(c, err_set(ERR_DB, NULL, "base de données indisponible"));
+    rc = db_read_begin(req.db);
   } else {
-    pthread_mutex_lock(&s->writer_lock);
+    rc = writer_enter(s, &gen);
+    if (rc) return send_error(c, rc);
     req.db = s->writer;
     req.engine = s->engine;
   }
-  int rc = reading ? db_read_begin(req.db) : 0;
   if (!rc) rc = authenticate(&req, x->m.route->auth);
   struct http_resp resp = {0};
   if (!rc) rc = x->m.route->handler(&req, &resp);
-  if (reading) db_read_end(req.db);
-  else pthread_mutex_unlock(&s->writer_lock);
+  if (reading) {
+    db_read_end(req.db);
+  } else {
+    /* The route's own error first; a failed commit turns a success into an error. */
+    int committed = writer_leave(s, gen);
+    if (!rc) rc = committed;
+  }
   enum MHD_Result ret;
   if (rc) {
     json_decref(resp.json);
@@ -259,6 +323,8 @@ int server_start(struct server **out, const struct server_options *o) {
     return rc;
   }
   pthread_mutex_init(&s->writer_lock, NULL);
+  pthread_cond_init(&s->writer_free, NULL);
+  pthread_cond_init(&s->batch_done, NULL);
   if (pthread_key_create(&s->db_key, close_thread_db) != 0) {
     engine_free(s->engine);
     db_close(s->writer);
@@ -287,6 +353,8 @@ int server_start(struct server **out, const struct server_options *o) {
     engine_free(s->engine);
     db_close(s->writer);
     pthread_mutex_destroy(&s->writer_lock);
+    pthread_cond_destroy(&s->writer_free);
+    pthread_cond_destroy(&s->batch_done);
     free(s);
     return err_set(ERR_IO, "listen", "impossible d'écouter sur %s (port déjà utilisé ?)", o->listen);
   }
@@ -305,5 +373,7 @@ void server_stop(struct server *s) {
   engine_free(s->engine);
   db_close(s->writer);
   pthread_mutex_destroy(&s->writer_lock);
+  pthread_cond_destroy(&s->writer_free);
+  pthread_cond_destroy(&s->batch_done);
   free(s);
 }
