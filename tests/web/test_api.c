@@ -18,6 +18,7 @@
 #include "user.h"
 #include "workflow.h"
 #include <curl/curl.h>
+#include <pthread.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -596,6 +597,65 @@ static void unknown_routes_and_methods(void **state) {
   done(&r);
 }
 
+/* One client of concurrent_filings_are_each_committed: files `n` requests,
+ * every third one invalid, and records the references of the others. */
+struct filer {
+  int n, ok, refused;
+  char refs[40][REQUEST_REF_SIZE];
+};
+
+static void *file_many(void *arg) {
+  struct filer *f = arg;
+  for (int i = 0; i < f->n; i++) {
+    struct reply r;
+    const char *body = i % 3 == 2 ? "{\"title\":\"x\",\"description\":\"y\",\"themes\":[\"inconnue\"]}"
+                                  : "{\"title\":\"Déposée en même temps\",\"description\":\"Concurrence\",\"themes\":[\"voirie\"]}";
+    call(&r, "POST", "/api/v1/requests", E.tok_mayor, "application/json", body, strlen(body), 0);
+    if (r.status == 201 && f->ok < 40)
+      snprintf(f->refs[f->ok++], REQUEST_REF_SIZE, "%s", json_string_value(json_object_get(r.json, "ref")));
+    else if (r.status == 422)
+      f->refused++;
+    done(&r);
+  }
+  return NULL;
+}
+
+/* Writing routes arriving together share one transaction (group commit):
+ * each valid filing is acknowledged once committed, an invalid one in the
+ * same batch changes nothing of the others. */
+static void concurrent_filings_are_each_committed(void **state) {
+  (void)state;
+  pthread_t threads[6];
+  struct filer filers[6];
+  int64_t before = fixture_int(E.db, "SELECT count(*) FROM request");
+  for (int i = 0; i < 6; i++) {
+    memset(&filers[i], 0, sizeof filers[i]);
+    filers[i].n = 15;
+    assert_int_equal(pthread_create(&threads[i], NULL, file_many, &filers[i]), 0);
+  }
+  int ok = 0, refused = 0;
+  for (int i = 0; i < 6; i++) {
+    pthread_join(threads[i], NULL);
+    ok += filers[i].ok;
+    refused += filers[i].refused;
+  }
+  assert_int_equal(ok, 60);
+  assert_int_equal(refused, 30);
+  assert_int_equal(fixture_int(E.db, "SELECT count(*) FROM request"), before + 60);
+  /* Every acknowledged reference exists, once, with its journal line and its circuit. */
+  for (int i = 0; i < 6; i++)
+    for (int k = 0; k < filers[i].ok; k++) {
+      char sql[300];
+      snprintf(sql, sizeof sql,
+               "SELECT (SELECT count(*) FROM request WHERE ref = '%s') + (SELECT count(*) FROM event e JOIN request r "
+               "ON r.id = e.request WHERE r.ref = '%s' AND e.type = 'request.filed') + (SELECT count(*) FROM instance i "
+               "JOIN request r ON r.id = i.request WHERE r.ref = '%s')",
+               filers[i].refs[k], filers[i].refs[k], filers[i].refs[k]);
+      assert_int_equal(fixture_int(E.db, sql), 3);
+    }
+  assert_int_equal(fixture_int(E.db, "SELECT count(DISTINCT ref) FROM request"), fixture_int(E.db, "SELECT count(*) FROM request"));
+}
+
 int main(void) {
   curl_global_init(CURL_GLOBAL_DEFAULT);
   const struct CMUnitTest tests[] = {
@@ -610,6 +670,7 @@ int main(void) {
       cmocka_unit_test(attachments_are_checked),
       cmocka_unit_test(territory_and_catalogue_are_public),
       cmocka_unit_test(unknown_routes_and_methods),
+      cmocka_unit_test(concurrent_filings_are_each_committed),
   };
   int rc = cmocka_run_group_tests(tests, setup, teardown);
   curl_global_cleanup();
