@@ -11,7 +11,12 @@
 #include <cmocka.h>
 
 #include "fixture.h"
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,11 +210,72 @@ static void a_filed_request_runs_its_circuit(void **state) {
   assert_non_null(strstr(out, "request.status_changed"));
 }
 
+static uint16_t free_port(void) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t n = sizeof a;
+  bind(fd, (struct sockaddr *)&a, sizeof a);
+  getsockname(fd, (struct sockaddr *)&a, &n);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+/* `serve` fires due timers from its scheduler thread: a request whose
+ * circuit waits one second moves on without anyone ticking. */
+static void serve_fires_timers(void **state) {
+  (void)state;
+  char path[400];
+  snprintf(path, sizeof path, "%s/attente.bpmn", dir);
+  FILE *f = fopen(path, "w");
+  fputs("<?xml version=\"1.0\"?><bpmn:definitions xmlns:bpmn=\"http://www.omg.org/spec/BPMN/20100524/MODEL\" "
+        "xmlns:zeebe=\"http://camunda.org/schema/zeebe/1.0\" id=\"d\" targetNamespace=\"t\">"
+        "<bpmn:process id=\"attente-courte\" isExecutable=\"true\"><bpmn:startEvent id=\"s\"/>"
+        "<bpmn:intermediateCatchEvent id=\"pause\"><bpmn:timerEventDefinition><bpmn:timeDuration>PT1S</bpmn:timeDuration>"
+        "</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent><bpmn:userTask id=\"apres\"><bpmn:extensionElements>"
+        "<zeebe:properties><zeebe:property name=\"statut\" value=\"Après la pause\"/></zeebe:properties>"
+        "</bpmn:extensionElements></bpmn:userTask><bpmn:endEvent id=\"e\"/>"
+        "<bpmn:sequenceFlow id=\"a\" sourceRef=\"s\" targetRef=\"pause\"/><bpmn:sequenceFlow id=\"b\" sourceRef=\"pause\" "
+        "targetRef=\"apres\"/><bpmn:sequenceFlow id=\"c\" sourceRef=\"apres\" targetRef=\"e\"/></bpmn:process></bpmn:definitions>",
+        f);
+  fclose(f);
+  assert_int_equal(RUN("workflow", "publish", path, "--author", "A <a@b.fr>"), 0);
+  assert_int_equal(RUN("offer", "add", "--slug", "pause", "--org", "atd31", "--kind", "conseil", "--title", "Pause",
+                       "--theme", "voirie", "--process", "attente-courte"),
+                   0);
+  assert_int_equal(RUN("request", "file", "--collectivity", "31001", "--title", "Attente", "--description", "Une seconde",
+                       "--theme", "voirie", "--offer", "pause"),
+                   0);
+  char ref[32];
+  snprintf(ref, sizeof ref, "%.11s", out);
+  char listen[64];
+  snprintf(listen, sizeof listen, "127.0.0.1:%u", (unsigned)free_port());
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = open("/dev/null", O_WRONLY);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    execl(APPUI_BIN, APPUI_BIN, "--data", dir, "serve", "--listen", listen, (char *)NULL);
+    _exit(127);
+  }
+  int moved = 0;
+  for (int i = 0; i < 100 && !moved; i++) {
+    struct timespec ts = {0, 100 * 1000000L};
+    nanosleep(&ts, NULL);
+    if (RUN("request", "show", ref, "--json") == 0 && strstr(out, "Après la pause")) moved = 1;
+  }
+  kill(pid, SIGTERM);
+  int status;
+  waitpid(pid, &status, 0);
+  assert_true(moved);
+  assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(init_publishes_the_default_circuits),
       cmocka_unit_test(validate_and_publish_files),
       cmocka_unit_test(a_filed_request_runs_its_circuit),
+      cmocka_unit_test(serve_fires_timers),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
