@@ -22,51 +22,13 @@
 #include <time.h>
 #include <unistd.h>
 
-static char dir[256];   /* data directory shared by the tests, in order */
-static char out[1 << 20], errs[1 << 16];
+static char dir[256]; /* data directory shared by the tests, in order */
+static struct fixture_output io;
+#define out io.out
+#define errs io.err
 
-static void slurp(const char *path, char *buf, size_t size) {
-  FILE *f = fopen(path, "rb");
-  size_t n = f ? fread(buf, 1, size - 1, f) : 0;
-  buf[n] = 0;
-  if (f) fclose(f);
-}
-
-/* Runs appui with `args` (NULL-terminated) and `--data dir`, feeding `input`
- * on standard input; returns the exit status, output in out/errs. */
 static int run_in(const char *data, const char *input, const char *const *args) {
-  char o[300], e[300], in[300];
-  snprintf(o, sizeof o, "%s.out", data);
-  snprintf(e, sizeof e, "%s.err", data);
-  snprintf(in, sizeof in, "%s.in", data);
-  FILE *f = fopen(in, "wb");
-  if (input) fputs(input, f);
-  fclose(f);
-  const char *argv[64];
-  int n = 0;
-  argv[n++] = APPUI_BIN;
-  argv[n++] = "--data";
-  argv[n++] = data;
-  for (int i = 0; args[i]; i++) argv[n++] = args[i];
-  argv[n] = NULL;
-  pid_t pid = fork();
-  if (pid == 0) {
-    int fi = open(in, O_RDONLY), fo = open(o, O_WRONLY | O_CREAT | O_TRUNC, 0600),
-        fe = open(e, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    dup2(fi, 0);
-    dup2(fo, 1);
-    dup2(fe, 2);
-    execv(APPUI_BIN, (char *const *)argv);
-    _exit(127);
-  }
-  int status;
-  waitpid(pid, &status, 0);
-  slurp(o, out, sizeof out);
-  slurp(e, errs, sizeof errs);
-  unlink(o);
-  unlink(e);
-  unlink(in);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+  return fixture_run(&io, APPUI_BIN, data, input, args);
 }
 
 #define RUN(input, ...) run_in(dir, input, (const char *const[]){__VA_ARGS__, NULL})
@@ -322,7 +284,10 @@ static void serve_files_over_http_and_stops_on_ctrl_c(void **state) {
   }
   assert_true(WIFEXITED(status));
   assert_int_equal(WEXITSTATUS(status), 0);
-  slurp(errpath, errs, sizeof errs);
+  size_t len;
+  char *log = fixture_read(errpath, &len);
+  snprintf(errs, sizeof errs, "%s", log);
+  free(log);
   unlink(errpath);
   assert_non_null(strstr(errs, "Serveur arrêté"));
   /* Nothing lost: the request is still there after the stop. */

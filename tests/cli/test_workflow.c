@@ -27,61 +27,14 @@
 #define CORPUS APPUI_SHARED_DIR "/testdata/bpmn"
 
 static char dir[256];
-static char out[1 << 20], errs[1 << 16];
-
-static void slurp(const char *path, char *buf, size_t size) {
-  FILE *f = fopen(path, "rb");
-  size_t n = f ? fread(buf, 1, size - 1, f) : 0;
-  buf[n] = 0;
-  if (f) fclose(f);
-}
+static struct fixture_output io;
+#define out io.out
+#define errs io.err
 
 /* Runs appui --data dir with args (NULL-terminated); output in out/errs. */
-static int run(const char *const *args) {
-  char o[300], e[300];
-  snprintf(o, sizeof o, "%s.out", dir);
-  snprintf(e, sizeof e, "%s.err", dir);
-  const char *argv[64];
-  int n = 0;
-  argv[n++] = APPUI_BIN;
-  argv[n++] = "--data";
-  argv[n++] = dir;
-  for (int i = 0; args[i]; i++) argv[n++] = args[i];
-  argv[n] = NULL;
-  pid_t pid = fork();
-  if (pid == 0) {
-    int fi = open("/dev/null", O_RDONLY), fo = open(o, O_WRONLY | O_CREAT | O_TRUNC, 0600),
-        fe = open(e, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    dup2(fi, 0);
-    dup2(fo, 1);
-    dup2(fe, 2);
-    execv(APPUI_BIN, (char *const *)argv);
-    _exit(127);
-  }
-  int status;
-  waitpid(pid, &status, 0);
-  slurp(o, out, sizeof out);
-  slurp(e, errs, sizeof errs);
-  unlink(o);
-  unlink(e);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-}
+static int run(const char *const *args) { return fixture_run(&io, APPUI_BIN, dir, NULL, args); }
 
 #define RUN(...) run((const char *const[]){__VA_ARGS__, NULL})
-
-static int sh(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int sh(char *buf, size_t size, const char *fmt, ...) {
-  char cmd[4096];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(cmd, sizeof cmd, fmt, ap);
-  va_end(ap);
-  FILE *p = popen(cmd, "r");
-  size_t n = p ? fread(buf, 1, size - 1, p) : 0;
-  buf[n] = 0;
-  return p ? pclose(p) : -1;
-}
-
 static int setup(void **state) {
   (void)state;
   fixture_dir(dir);
@@ -103,9 +56,9 @@ static void init_publishes_the_default_circuits(void **state) {
   json_t *o = json_loads(out, 0, NULL);
   assert_int_equal(json_array_size(o), 3);
   json_decref(o);
-  sh(buf, sizeof buf, "git --git-dir=%s/workflows.git log --format='%%an <%%ae>|%%cn|%%s' main", dir);
+  fixture_sh(buf, sizeof buf, "git --git-dir=%s/workflows.git log --format='%%an <%%ae>|%%cn|%%s' main", dir);
   assert_non_null(strstr(buf, "Plateforme appui <plateforme@appui.invalid>|Plateforme appui|Publication de demande-appui"));
-  assert_int_equal(sh(buf, sizeof buf, "git --git-dir=%s/workflows.git fsck --strict 2>&1", dir), 0);
+  assert_int_equal(fixture_sh(buf, sizeof buf, "git --git-dir=%s/workflows.git fsck --strict 2>&1", dir), 0);
   /* A second init publishes nothing new. */
   assert_int_equal(RUN("init"), 0);
   assert_non_null(strstr(out, "0 version(s)"));
@@ -162,7 +115,7 @@ static void a_filed_request_runs_its_circuit(void **state) {
   snprintf(task, sizeof task, "%lld", (long long)json_integer_value(json_object_get(json_array_get(o, 0), "id")));
   json_decref(o);
   /* A coordinator pushes a new version of the circuit with plain git. */
-  assert_int_equal(sh(buf, sizeof buf,
+  assert_int_equal(fixture_sh(buf, sizeof buf,
                       "export GIT_AUTHOR_NAME='Dominique Git' GIT_AUTHOR_EMAIL=dg@appui.example GIT_COMMITTER_NAME=x "
                       "GIT_COMMITTER_EMAIL=x@x.fr; cd %s && git clone -q workflows.git clone && cd clone && "
                       "sed -i 's/name=\"Qualifier la demande\"/name=\"Qualifier la demande reçue\"/' processes/demande-appui.bpmn && "

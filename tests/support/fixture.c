@@ -5,7 +5,10 @@
 #include "err.h"
 #include "territory.h"
 #include "user.h"
+#include <fcntl.h>
 #include <ftw.h>
+#include <stdarg.h>
+#include <sys/wait.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,4 +122,81 @@ void fixture_digest_except(struct db *db, const char *skip, char out[65]) {
   sqlite3_finalize(tables);
   crypto_hash_sha256_final(&h, d);
   sodium_bin2hex(out, 65, d, sizeof d);
+}
+
+/* Up to size-1 bytes of file `path` into `buf`. */
+static void read_into(const char *path, char *buf, size_t size) {
+  FILE *f = fopen(path, "rb");
+  size_t n = f ? fread(buf, 1, size - 1, f) : 0;
+  buf[n] = 0;
+  if (f) fclose(f);
+}
+
+int fixture_run(struct fixture_output *o, const char *bin, const char *data, const char *input,
+                const char *const *args) {
+  char out[300], err[300], in[300];
+  snprintf(out, sizeof out, "%s.out", data);
+  snprintf(err, sizeof err, "%s.err", data);
+  snprintf(in, sizeof in, "%s.in", data);
+  FILE *f = fopen(in, "wb");
+  if (!f) {
+    perror(in);
+    abort();
+  }
+  if (input) fputs(input, f);
+  fclose(f);
+  const char *argv[96];
+  int n = 0;
+  argv[n++] = bin;
+  argv[n++] = "--data";
+  argv[n++] = data;
+  for (int i = 0; args[i] && n < 95; i++) argv[n++] = args[i];
+  argv[n] = NULL;
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fi = open(in, O_RDONLY), fo = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600),
+        fe = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(fi, 0);
+    dup2(fo, 1);
+    dup2(fe, 2);
+    execv(bin, (char *const *)argv);
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  read_into(out, o->out, sizeof o->out);
+  read_into(err, o->err, sizeof o->err);
+  unlink(out);
+  unlink(err);
+  unlink(in);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+int fixture_sh(char *out, size_t size, const char *fmt, ...) {
+  char cmd[4096];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(cmd, sizeof cmd, fmt, ap);
+  va_end(ap);
+  FILE *p = popen(cmd, "r");
+  size_t n = p ? fread(out, 1, size - 1, p) : 0;
+  out[n] = 0;
+  return p ? pclose(p) : -1;
+}
+
+char *fixture_read(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    fprintf(stderr, "fixture: cannot read %s\n", path);
+    abort();
+  }
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *p = malloc((size_t)n + 1);
+  *len = p ? fread(p, 1, (size_t)n, f) : 0;
+  if (p) p[*len] = 0;
+  fclose(f);
+  if (!p) abort();
+  return p;
 }

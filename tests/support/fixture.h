@@ -3,6 +3,7 @@
  * prove that a refused operation changed nothing. */
 #ifndef APPUI_FIXTURE_H
 #define APPUI_FIXTURE_H
+#include <stddef.h>
 #include <stdint.h>
 
 struct db;
@@ -65,5 +66,25 @@ struct db *fixture_clone(struct db *src, char *dir);
       fail_msg("%s: message sans « %s » : %s", #call, needle_, err_msg());                         \
     if (strcmp(before_, after_) != 0) fail_msg("%s: refusé mais la base a changé", #call);         \
   } while (0)
+
+/* What a command printed: standard output and standard error. */
+struct fixture_output {
+  char out[1 << 20];
+  char err[1 << 16];
+};
+
+/* Runs the program `bin` with `--data data` then `args` (NULL-terminated),
+ * `input` (may be NULL) on its standard input; fills *o. Returns its exit
+ * status (128 if it did not exit). */
+int fixture_run(struct fixture_output *o, const char *bin, const char *data, const char *input,
+                const char *const *args);
+
+/* Runs a shell command, its first `size`-1 bytes of output into `out`.
+ * Returns the status of pclose(). */
+int fixture_sh(char *out, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* The whole file `path` (malloc'ed, NUL-terminated) and its length in
+ * *len. Aborts the test program if it cannot be read. */
+char *fixture_read(const char *path, size_t *len);
 
 #endif

@@ -11,25 +11,13 @@
 
 #include "bpmn.h"
 #include "err.h"
+#include "fixture.h"
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define CORPUS APPUI_SHARED_DIR "/testdata/bpmn"
-
-static char *slurp(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) fail_msg("cannot read %s", path);
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *p = malloc((size_t)n + 1);
-  *len = fread(p, 1, (size_t)n, f);
-  p[*len] = 0;
-  fclose(f);
-  return p;
-}
 
 /* 1 if some error of the report names `element` and contains `needle`. */
 static int has_error(const struct bpmn_report *r, const char *element, const char *needle) {
@@ -64,7 +52,7 @@ static void accept_corpus_compiles(void **state) {
     char path[512];
     size_t len;
     snprintf(path, sizeof path, CORPUS "/accept/%s", ent->d_name);
-    char *xml = slurp(path, &len);
+    char *xml = fixture_read(path, &len);
     struct bpmn_model *m;
     struct bpmn_report r;
     int rc = bpmn_compile(&m, &r, xml, len, &any);
@@ -105,7 +93,7 @@ static void reject_corpus_is_refused_naming_the_element(void **state) {
     char path[512];
     size_t len;
     snprintf(path, sizeof path, CORPUS "/reject/%s", rejects[k].file);
-    char *xml = slurp(path, &len);
+    char *xml = fixture_read(path, &len);
     struct bpmn_model *m = (struct bpmn_model *)1;
     struct bpmn_report r;
     int rc = bpmn_compile(&m, &r, xml, len, &any);

@@ -45,36 +45,9 @@ static int teardown(void **state) {
   return 0;
 }
 
-static char *slurp(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) fail_msg("cannot read %s", path);
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *p = malloc((size_t)n + 1);
-  *len = fread(p, 1, (size_t)n, f);
-  p[*len] = 0;
-  fclose(f);
-  return p;
-}
-
-/* Output of a shell command (first 8 KiB) and its status. */
-static int sh(char *out, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int sh(char *out, size_t size, const char *fmt, ...) {
-  char cmd[2048];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(cmd, sizeof cmd, fmt, ap);
-  va_end(ap);
-  FILE *p = popen(cmd, "r");
-  size_t n = p ? fread(out, 1, size - 1, p) : 0;
-  out[n] = 0;
-  return p ? pclose(p) : -1;
-}
-
 static int publish_file(struct store_version *v, const char *path, const char *author) {
   size_t len;
-  char *xml = slurp(path, &len);
+  char *xml = fixture_read(path, &len);
   struct bpmn_report r;
   int rc = store_publish(v, &r, g.store, g.db, &g.admin, xml, len, author, NULL);
   bpmn_report_free(&r);
@@ -101,7 +74,7 @@ static void accept_corpus_publishes_and_reject_corpus_does_not(void **state) {
   closedir(d);
   assert_int_equal(fixture_int(g.db, "SELECT count(*) FROM process_version"), published);
   int64_t before = fixture_int(g.db, "SELECT count(*) FROM process_version");
-  sh(out, sizeof out, "git --git-dir=%s rev-parse main", g.git);
+  fixture_sh(out, sizeof out, "git --git-dir=%s rev-parse main", g.git);
   char tip[64];
   snprintf(tip, sizeof tip, "%.41s", out);
   d = opendir(CORPUS "/reject");
@@ -115,13 +88,13 @@ static void accept_corpus_publishes_and_reject_corpus_does_not(void **state) {
   }
   closedir(d);
   assert_int_equal(fixture_int(g.db, "SELECT count(*) FROM process_version"), before);
-  sh(out, sizeof out, "git --git-dir=%s rev-parse main", g.git);
+  fixture_sh(out, sizeof out, "git --git-dir=%s rev-parse main", g.git);
   assert_memory_equal(out, tip, 41); /* nothing committed */
   /* The history shows each publication with its author; the repository is sound. */
-  sh(out, sizeof out, "git --git-dir=%s log --format='%%an <%%ae>|%%cn' main | sort | uniq -c", g.git);
+  fixture_sh(out, sizeof out, "git --git-dir=%s log --format='%%an <%%ae>|%%cn' main | sort | uniq -c", g.git);
   assert_non_null(strstr(out, "Camille Coordination <coordination@appui.example>|" STORE_COMMITTER_NAME));
-  assert_int_equal(sh(out, sizeof out, "git --git-dir=%s fsck --strict 2>&1", g.git), 0);
-  sh(out, sizeof out, "git --git-dir=%s for-each-ref --format='%%(refname)' refs/deployed | wc -l", g.git);
+  assert_int_equal(fixture_sh(out, sizeof out, "git --git-dir=%s fsck --strict 2>&1", g.git), 0);
+  fixture_sh(out, sizeof out, "git --git-dir=%s for-each-ref --format='%%(refname)' refs/deployed | wc -l", g.git);
   assert_int_equal(atoi(out), published);
   /* Two files share a process id: versions 1 and 2 of it. */
   assert_int_equal(fixture_int(g.db, "SELECT max(version) FROM process_version WHERE process = 'hello-world-process-id'"), 2);
@@ -138,7 +111,7 @@ static void unchanged_file_creates_no_version(void **state) {
   assert_string_equal(v1.commit, v2.commit);
   assert_int_equal(fixture_int(g.db, "SELECT count(*) FROM process_version"), 1);
   char out[256];
-  sh(out, sizeof out, "git --git-dir=%s rev-list --count main", g.git);
+  fixture_sh(out, sizeof out, "git --git-dir=%s rev-list --count main", g.git);
   assert_int_equal(atoi(out), 1);
   /* A bad author is refused before anything is written. */
   struct store_version v3;
@@ -148,7 +121,7 @@ static void unchanged_file_creates_no_version(void **state) {
   user_system(&requester, "maire");
   requester.role = ROLE_REQUESTER;
   size_t len;
-  char *xml = slurp(CORPUS "/accept/02-nitram-lib-bpmn-engine--user-tasks-with-assignments.bpmn", &len);
+  char *xml = fixture_read(CORPUS "/accept/02-nitram-lib-bpmn-engine--user-tasks-with-assignments.bpmn", &len);
   struct bpmn_report r;
   assert_int_equal(store_publish(&v3, &r, g.store, g.db, &requester, xml, len, "A <a@b.fr>", NULL), ERR_FORBIDDEN);
   free(xml);
@@ -162,7 +135,7 @@ static void pushed_commits_are_reconciled(void **state) {
   assert_int_equal(publish_file(&v, CORPUS "/accept/11-nitram-lib-bpmn-engine--simple_task.bpmn", "A <a@b.fr>"), 0);
   snprintf(work, sizeof work, "%s/clone", g.dir);
   /* A coordinator with git access pushes v2 of the process, then an invalid file. */
-  int rc = sh(out, sizeof out,
+  int rc = fixture_sh(out, sizeof out,
               "export GIT_AUTHOR_NAME='Dominique Git' GIT_AUTHOR_EMAIL=dg@appui.example GIT_COMMITTER_NAME=x "
               "GIT_COMMITTER_EMAIL=x@x.fr; git clone -q %s %s && cd %s && "
               "cp " CORPUS "/accept/12-nitram-lib-bpmn-engine--simple_task_v2.bpmn processes/hello-world-process-id.bpmn && "
@@ -187,7 +160,7 @@ static void pushed_commits_are_reconciled(void **state) {
   assert_int_equal(store_reconcile(&rec, g.store, g.db, &g.admin), 0);
   assert_int_equal(rec.versions + rec.rejected, 0);
   assert_int_equal(fixture_int(g.db, "SELECT count(*) FROM event WHERE type = 'workflow.rejected'"), 1);
-  sh(out, sizeof out, "git --git-dir=%s rev-parse refs/deployed/hello-world-process-id/v2", g.git);
+  fixture_sh(out, sizeof out, "git --git-dir=%s rev-parse refs/deployed/hello-world-process-id/v2", g.git);
   assert_int_equal(strlen(out), 41);
   /* Diffs between the two versions. */
   json_t *d;
