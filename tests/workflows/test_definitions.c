@@ -19,6 +19,7 @@
 #include "engine.h"
 #include "err.h"
 #include "fixture.h"
+#include "wfixture.h"
 #include "store.h"
 #include "user.h"
 #include <libxml/parser.h>
@@ -33,15 +34,9 @@
 
 static const char *const processes[] = {"demande-appui", "subvention", "inscription-formation"};
 
-static struct {
-  struct db *base; /* migrated, with the territory: cloned for each test */
-  char base_dir[256];
-  char dir[256];
-  struct db *db;
-  struct store *store;
-  struct engine *engine;
-  struct user admin;
-} g;
+static struct wfixture g;
+static struct db *base; /* migrated, with the territory: cloned for each test */
+static char base_dir[256];
 
 static const int64_t T0 = 1795000000000LL; /* 2026-11-18 12:06 in Paris; no DST change in the next months */
 #define MINUTE 60000LL
@@ -53,35 +48,27 @@ static const int64_t T0 = 1795000000000LL; /* 2026-11-18 12:06 in Paris; no DST 
 
 static int group_setup(void **state) {
   (void)state;
-  g.base = fixture_db(g.base_dir);
-  fixture_territory(g.base);
+  base = fixture_db(base_dir);
+  fixture_territory(base);
   return 0;
 }
 
 static int group_teardown(void **state) {
   (void)state;
-  db_close(g.base);
-  fixture_rmdir(g.base_dir);
+  db_close(base);
+  fixture_rmdir(base_dir);
   return 0;
 }
 
 static int setup(void **state) {
   (void)state;
-  char git[300];
-  g.db = fixture_clone(g.base, g.dir);
-  snprintf(git, sizeof git, "%s/workflows.git", g.dir);
-  if (store_open(&g.store, git, 1)) return -1;
-  if (engine_new(&g.engine, g.db)) return -1;
-  user_system(&g.admin, "test");
-  return 0;
+  g.db = fixture_clone(base, g.dir);
+  return wfixture_open(&g);
 }
 
 static int teardown(void **state) {
   (void)state;
-  engine_free(g.engine);
-  store_close(g.store);
-  db_close(g.db);
-  fixture_rmdir(g.dir);
+  wfixture_close(&g);
   return 0;
 }
 
@@ -89,18 +76,7 @@ static int teardown(void **state) {
 static char *read_definition(const char *name, size_t *len) {
   char path[512];
   snprintf(path, sizeof path, DEFINITIONS "%s.bpmn", name);
-  FILE *f = fopen(path, "rb");
-  if (!f) fail_msg("cannot open %s", path);
-  fseek(f, 0, SEEK_END);
-  long size = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *xml = malloc((size_t)size + 1);
-  assert_non_null(xml);
-  assert_int_equal(fread(xml, 1, (size_t)size, f), (size_t)size);
-  fclose(f);
-  xml[size] = 0;
-  *len = (size_t)size;
-  return xml;
+  return fixture_read(path, len);
 }
 
 static void print_report(const char *name, const struct bpmn_report *r) {
@@ -113,16 +89,12 @@ static void print_report(const char *name, const struct bpmn_report *r) {
 static int64_t publish(const char *name) {
   size_t len;
   char *xml = read_definition(name, &len);
-  struct store_version v;
-  struct bpmn_report r;
-  if (store_publish(&v, &r, g.store, g.db, &g.admin, xml, len, "Test <test@appui.example>", NULL)) {
-    print_report(name, &r);
-    fail_msg("publish %s: %s", name, err_msg());
-  }
-  assert_string_equal(v.process, name);
-  bpmn_report_free(&r);
+  int64_t v = wfixture_publish(&g, xml, len);
   free(xml);
-  return v.id;
+  char sql[200];
+  snprintf(sql, sizeof sql, "SELECT count(*) FROM process_version WHERE id = %lld AND process = '%s'", (long long)v, name);
+  assert_int_equal(fixture_int(g.db, sql), 1);
+  return v;
 }
 
 /* Files request REQUEST and starts an instance of `name` for it with the

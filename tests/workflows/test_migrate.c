@@ -14,59 +14,29 @@
 #include "migrate.h"
 #include "store.h"
 #include "user.h"
+#include "wfixture.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static struct {
-  char dir[256];
-  struct db *db;
-  struct store *store;
-  struct engine *engine;
-  struct user admin;
-} g;
+static struct wfixture g;
 
 static const int64_t T0 = 1795000000000LL;
 #define HOUR 3600000LL
 
 static int setup(void **state) {
   (void)state;
-  char git[300];
   g.db = fixture_db(g.dir);
-  snprintf(git, sizeof git, "%s/workflows.git", g.dir);
-  if (store_open(&g.store, git, 1) || engine_new(&g.engine, g.db)) return -1;
-  user_system(&g.admin, "test");
-  return 0;
+  return wfixture_open(&g);
 }
 
 static int teardown(void **state) {
   (void)state;
-  engine_free(g.engine);
-  store_close(g.store);
-  db_close(g.db);
-  fixture_rmdir(g.dir);
+  wfixture_close(&g);
   return 0;
 }
 
-static int64_t publish(const char *body) {
-  char *xml = malloc(strlen(body) + 1024);
-  sprintf(xml,
-          "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-          "<bpmn:definitions xmlns:bpmn=\"http://www.omg.org/spec/BPMN/20100524/MODEL\" "
-          "xmlns:zeebe=\"http://camunda.org/schema/zeebe/1.0\" id=\"d\" targetNamespace=\"t\">"
-          "<bpmn:message id=\"m1\" name=\"pieces\"/>"
-          "<bpmn:process id=\"p\" isExecutable=\"true\">%s</bpmn:process></bpmn:definitions>\n",
-          body);
-  struct store_version v;
-  struct bpmn_report r;
-  if (store_publish(&v, &r, g.store, g.db, &g.admin, xml, strlen(xml), "Test <test@appui.example>", NULL)) {
-    for (int i = 0; i < r.n; i++) fprintf(stderr, "  [%s] %s\n", r.items[i].element, r.items[i].message);
-    fail_msg("publish: %s", err_msg());
-  }
-  bpmn_report_free(&r);
-  free(xml);
-  return v.id;
-}
+static int64_t publish(const char *body) { return wfixture_publish_body(&g, "p", body); }
 
 static int64_t start(int64_t version) {
   int64_t id = 0;
