@@ -398,6 +398,15 @@ static void reading_is_limited_by_the_permission_rule(void **state) {
   get(&r, "/api/v1/requests/2026-999999", E.tok_coord);
   assert_error(&r, 404, "not_found", NULL);
   done(&r);
+  /* Not a reference at all: unknown, with the expected form in the message. */
+  static const char *const bad_refs[] = {"/api/v1/requests/abc", "/api/v1/requests/2026-000000",
+                                         "/api/v1/requests/2026-1", "/api/v1/requests/20261-00001"};
+  for (size_t i = 0; i < sizeof bad_refs / sizeof bad_refs[0]; i++) {
+    get(&r, bad_refs[i], E.tok_coord);
+    assert_error(&r, 404, "not_found", NULL);
+    assert_non_null(strstr(json_string_value(json_object_get(json_object_get(r.json, "error"), "message")), "AAAA-NNNNNN"));
+    done(&r);
+  }
 }
 
 static void listing_filters_and_pages(void **state) {

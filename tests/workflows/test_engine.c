@@ -123,6 +123,38 @@ static void user_task_to_end(void **state) {
   assert_int_equal(engine_complete_task(g.engine, &g.admin, 999999, NULL, T0 + 2), ERR_NOTFOUND);
 }
 
+static void bad_triggers_are_refused_and_change_nothing(void **state) {
+  (void)state;
+  int64_t v = publish("assignee", START "<bpmn:userTask id=\"t\"><bpmn:extensionElements><zeebe:assignmentDefinition "
+                                        "assignee=\"agent@atd31.example\"/></bpmn:extensionElements></bpmn:userTask>" END("end")
+                                            FLOW("f1", "start", "t") FLOW("f2", "t", "end"));
+  int64_t i = start(v, NULL);
+  int64_t task = task_at(i, "t");
+  char before[65], after[65];
+  fixture_digest(g.db, before);
+  /* Assigned to someone else: an agent may not complete it. */
+  struct user other;
+  user_system(&other, "autre@atd31.example");
+  other.role = ROLE_AGENT;
+  assert_int_equal(engine_complete_task(g.engine, &other, task, NULL, T0 + 1), ERR_FORBIDDEN);
+  assert_non_null(strstr(err_msg(), "agent@atd31.example"));
+  json_t *list = json_array();
+  assert_int_equal(engine_complete_task(g.engine, &g.admin, task, list, T0 + 1), ERR_INVALID);
+  assert_int_equal(engine_deliver(g.engine, &g.admin, i, "", NULL, T0 + 1), ERR_INVALID);
+  assert_int_equal(engine_deliver(g.engine, &g.admin, i, "pieces", list, T0 + 1), ERR_INVALID);
+  assert_int_equal(engine_deliver(g.engine, &g.admin, 999999, "pieces", NULL, T0 + 1), ERR_NOTFOUND);
+  assert_int_equal(engine_retry(g.engine, &g.admin, 999999, T0 + 1), ERR_NOTFOUND);
+  json_decref(list);
+  fixture_digest(g.db, after);
+  assert_string_equal(before, after);
+  /* The assignee may. */
+  struct user agent;
+  user_system(&agent, "agent@atd31.example");
+  agent.role = ROLE_AGENT;
+  assert_int_equal(engine_complete_task(g.engine, &agent, task, NULL, T0 + 2), 0);
+  assert_string_equal(state_of(i), "completed");
+}
+
 static void exclusive_gateway_takes_the_first_true_flow(void **state) {
   (void)state;
   int64_t v = publish("xor",
@@ -442,6 +474,7 @@ static void timers_read_from_variables(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       T(user_task_to_end),
+      T(bad_triggers_are_refused_and_change_nothing),
       T(exclusive_gateway_takes_the_first_true_flow),
       T(no_true_condition_and_no_default_is_an_incident),
       T(incident_stays_on_its_element),

@@ -111,6 +111,21 @@ static void active_and_at_rest(void **state) {
   assert_int_equal(q("SELECT count(*) FROM event WHERE type = 'workflow.migrated' AND json_extract(data, '$.instance') = %lld",
                      (long long)busy),
                    1);
+  /* A mapping that is not an object, or an actor who may not migrate: refused, nothing changed. */
+  char before[65], after[65];
+  json_t *list = json_array(), *report = NULL;
+  fixture_digest(g.db, before);
+  assert_int_equal(migrate_instance(&report, g.engine, &g.admin, busy, v3, list, 0, T0 + HOUR), ERR_INVALID);
+  assert_null(report);
+  struct user agent;
+  user_system(&agent, "agent");
+  agent.role = ROLE_AGENT;
+  assert_int_equal(migrate_instance(&report, g.engine, &agent, busy, v3, NULL, 0, T0 + HOUR), ERR_FORBIDDEN);
+  assert_int_equal(migrate(busy, 999999, NULL, 0, NULL), ERR_NOTFOUND);
+  assert_int_equal(migrate(999999, v3, NULL, 0, NULL), ERR_NOTFOUND);
+  fixture_digest(g.db, after);
+  assert_string_equal(before, after);
+  json_decref(list);
   /* Same version: refused. */
   assert_int_equal(migrate(busy, v4, NULL, 0, "déjà"), ERR_INVALID);
 }
