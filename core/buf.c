@@ -48,13 +48,6 @@ int buf_printf(struct buf *b, const char *fmt, ...) {
 
 const char *buf_str(const struct buf *b) { return b->data ? b->data : ""; }
 
-char *buf_take(struct buf *b) {
-  char *p = b->data ? b->data : strdup("");
-  b->data = NULL;
-  b->len = b->cap = 0;
-  return p;
-}
-
 void buf_reset(struct buf *b) {
   b->len = 0;
   if (b->data) b->data[0] = 0;

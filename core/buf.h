@@ -25,10 +25,6 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 /* The contents as a string ("" when empty); owned by the buffer. */
 const char *buf_str(const struct buf *b);
 
-/* Gives the contents to the caller (free() them; never NULL unless out of
- * memory) and resets the buffer. */
-char *buf_take(struct buf *b);
-
 /* Empties the buffer, keeping its memory. */
 void buf_reset(struct buf *b);
 

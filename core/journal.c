@@ -74,7 +74,3 @@ int journal_list(json_t **out, struct db *db, int64_t request, int64_t after, in
   *out = arr;
   return rc;
 }
-
-int journal_count(int64_t *out, struct db *db) {
-  return db_int_for(out, db, "SELECT count(*) FROM event WHERE ?1 IS NULL", NULL);
-}

@@ -35,7 +35,5 @@ int journal_list(json_t **out, struct db *db, int64_t request, int64_t after, in
   "FROM (SELECT * FROM event WHERE request = r.id AND (:internal OR " \
   "coalesce(json_extract(data, '$.visibility'), '') <> 'internal') ORDER BY id) e)"
 
-/* Number of events in the journal, in *out. Returns 0 or a storage error. */
-int journal_count(int64_t *out, struct db *db);
 
 #endif
