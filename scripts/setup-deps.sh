@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config clang libclang-rt-14-dev git
   libsqlite3-dev libjansson-dev libsodium-dev libmicrohttpd-dev libcurl4-openssl-dev
-  libxml2-dev libgit2-dev libcmocka-dev libxlsxwriter-dev
+  libxml2-dev libgit2-dev libcmocka-dev libxlsxwriter-dev unzip
 )
 # Extra packages asked by the caller (e.g. wrk for `make bench`).
 packages+=("$@")
