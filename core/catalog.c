@@ -4,6 +4,7 @@
 #include "db.h"
 #include "err.h"
 #include "journal.h"
+#include "match.h"
 #include "perimeter.h"
 #include "text.h"
 #include "theme.h"
@@ -273,7 +274,8 @@ int catalog_offer_add(int64_t *id, struct db *db, const struct user *actor,
       return err_set(ERR_INVALID, "audience", "public inconnu : « %s » (commune, epci, syndicat ou service)",
                      n->audience[i]);
   }
-  if (n->eligibility && (rc = text_check_field(n->eligibility, "eligibility", "règle d'éligibilité", 2000)))
+  if (n->eligibility && ((rc = text_check_field(n->eligibility, "eligibility", "règle d'éligibilité", 2000)) ||
+                         (rc = match_check_eligibility(n->eligibility))))
     return rc;
   if ((rc = check_sla(n->sla_ack, "sla_ack")) || (rc = check_sla(n->sla_take, "sla_take")) ||
       (rc = check_sla(n->sla_resolve, "sla_resolve")))

@@ -31,6 +31,8 @@ struct db {
   int batch;   /* a group-commit transaction is open: db_begin() makes savepoints */
   unsigned next_evict;
   struct cached cache[CACHE_SIZE];
+  void *slot[DB_SLOTS];              /* per-connection data of other modules */
+  void (*slot_free[DB_SLOTS])(void *);
 };
 
 /* One writer at a time in this process (shared/measured-here.md, pitfall 6).
@@ -205,6 +207,8 @@ void db_close(struct db *db) {
     sqlite3_finalize(db->cache[i].st);
     free(db->cache[i].sql);
   }
+  for (int i = 0; i < DB_SLOTS; i++)
+    if (db->slot[i] && db->slot_free[i]) db->slot_free[i](db->slot[i]);
   sqlite3_close_v2(db->h);
   free(db);
 }
@@ -392,4 +396,12 @@ int db_int_for(int64_t *out, struct db *db, const char *sql, const char *param) 
   else rc = db_fail(db, s, "lecture");
   db_done(st);
   return rc;
+}
+
+void *db_slot(struct db *db, int slot) { return db->slot[slot]; }
+
+void db_slot_set(struct db *db, int slot, void *data, void (*free_fn)(void *)) {
+  if (db->slot[slot] && db->slot[slot] != data && db->slot_free[slot]) db->slot_free[slot](db->slot[slot]);
+  db->slot[slot] = data;
+  db->slot_free[slot] = free_fn;
 }

@@ -5,6 +5,7 @@
 #include "err.h"
 #include "journal.h"
 #include "request.h"
+#include "sla.h"
 #include "text.h"
 #include "user.h"
 #include <string.h>
@@ -42,6 +43,9 @@ int message_post_tx(int64_t *id, struct db *db, const struct user *actor, int64_
                            (json_int_t)text_chars(body));
   rc = journal_append_at(db, actor, request, "message.posted", data, now);
   json_decref(data);
+  /* A public answer from the services acknowledges the request. */
+  if (!rc && actor->role != ROLE_REQUESTER && !strcmp(visibility, "public"))
+    rc = sla_met_tx(db, request, SLA_ACK, now);
   if (!rc && id) *id = mid;
   return rc;
 }

@@ -8,6 +8,7 @@
 #include "err.h"
 #include "journal.h"
 #include "message.h"
+#include "sla.h"
 #include "text.h"
 #include "theme.h"
 #include "territory.h"
@@ -87,8 +88,9 @@ int request_file_tx(char ref[REQUEST_REF_SIZE], int64_t *id, struct db *db, cons
   char *themes_text = json_dumps(themes, JSON_COMPACT);
   if (!themes_text || (rc = db_prepare(&st, db,
                                        "INSERT INTO request (id, collectivity, title, description, themes, offer, "
-                                       "budget_cents, desired_date, filed_by, filed_at, updated_at) "
-                                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?10)"))) {
+                                       "budget_cents, desired_date, filed_by, filed_at, updated_at, epci) "
+                                       "VALUES (?, ?2, ?, ?, ?, ?, ?, ?, ?, ?, ?10, (SELECT CASE WHEN c.kind = 'epci' "
+                                       "THEN c.code ELSE c.epci END FROM collectivity c WHERE c.code = ?2))"))) {
     free(themes_text);
     json_decref(themes);
     return rc ? rc : err_set(ERR_NOMEM, NULL, "mémoire insuffisante");
@@ -114,6 +116,7 @@ int request_file_tx(char ref[REQUEST_REF_SIZE], int64_t *id, struct db *db, cons
                            "themes", themes, "offer", n->offer);
   rc = journal_append_at(db, actor, rid, "request.filed", data, now);
   json_decref(data);
+  if (!rc) rc = sla_start_tx(db, rid, offer, now);
   if (rc) return rc;
   if (ref) memcpy(ref, r, REQUEST_REF_SIZE);
   if (id) *id = rid;
@@ -154,7 +157,7 @@ int request_set_status_tx(struct db *db, const struct user *actor, int64_t id, c
   json_t *data = json_pack("{s:s, s:s?}", "status", status, "element", element);
   rc = journal_append_at(db, actor, id, "request.status_changed", data, now);
   json_decref(data);
-  return rc;
+  return rc ? rc : sla_status_tx(db, id, status, now);
 }
 
 int request_access(int64_t *id, struct db *db, const struct user *actor, const char *ref,

@@ -166,7 +166,7 @@ static void offer_add_list_show(void **state) {
   n.themes = voirie_batiments;
   n.n_themes = 2;
   n.perimeter = "epci:243100518";
-  n.eligibility = "population < 3500";
+  n.eligibility = "= population < 3500";
   n.requires_membership = 1;
   n.sla_ack = 2;
   n.sla_take = 10;
@@ -199,7 +199,7 @@ static void offer_add_list_show(void **state) {
   assert_string_equal(str(o, "kind_label"), "Assistance à maîtrise d'ouvrage");
   assert_string_equal(str(o, "title"), "Assistance à maîtrise d'ouvrage voirie");
   assert_string_equal(str(json_object_get(o, "org"), "slug"), "atd31");
-  assert_string_equal(str(o, "eligibility"), "population < 3500");
+  assert_string_equal(str(o, "eligibility"), "= population < 3500");
   assert_true(json_is_true(json_object_get(o, "requires_membership")));
   assert_string_equal(str(o, "process"), "appui-atd");
   json_t *themes = json_object_get(o, "themes");
@@ -307,6 +307,19 @@ static void offer_refusals(void **state) {
   n = offer("atd-eau", "atd31");
   n.sla_resolve = 400;
   assert_refused(g.db, catalog_offer_add(&id, g.db, &g.admin, &n), ERR_INVALID, "sla_resolve", "365");
+  /* Eligibility: refused with its column when it does not parse, when it
+   * reads a variable the gates do not provide, or compares the list
+   * member_of with = (never true). */
+  n = offer("atd-eau", "atd31");
+  n.eligibility = "population < 3500";
+  assert_refused(g.db, catalog_offer_add(&id, g.db, &g.admin, &n), ERR_INVALID, "eligibility", "colonne 1");
+  n.eligibility = "= population << 3500";
+  assert_refused(g.db, catalog_offer_add(&id, g.db, &g.admin, &n), ERR_INVALID, "eligibility", "colonne 15");
+  n.eligibility = "= populaton < 3500";
+  assert_refused(g.db, catalog_offer_add(&id, g.db, &g.admin, &n), ERR_INVALID, "eligibility", "« populaton »");
+  n.eligibility = "= population < 3500 and member_of = \"atd31\"";
+  assert_refused(g.db, catalog_offer_add(&id, g.db, &g.admin, &n), ERR_INVALID, "eligibility",
+                 "list contains(member_of");
   n = offer("atd-eau", "atd31");
   n.process = "Circuit Spécial";
   assert_refused(g.db, catalog_offer_add(&id, g.db, &g.admin, &n), ERR_INVALID, "process", "Circuit Spécial");
