@@ -1,10 +1,13 @@
 /* cli — shared helpers of command handlers (see cli.h). */
 #include "cli.h"
 #include "db.h"
+#include "dispatch.h"
 #include "engine.h"
 #include "workflow.h"
 #include "err.h"
 #include "progress.h"
+#include "clock.h"
+#include "timer.h"
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -188,4 +191,29 @@ char *cli_cell(char *out, size_t size, const char *s, int width) {
   }
   out[k] = 0;
   return out;
+}
+
+int cli_now(struct cli *c, int64_t *now) {
+  const char *at = cli_opt(c, "at");
+  *now = clock_now_ms();
+  if (!at) return 0;
+  struct timer_spec t;
+  char why[256];
+  if (timer_parse(&t, TIMER_DATE, at, why, sizeof why) || t.from_path) {
+    cli_usage(c, "--at : %s", why);
+    return ERR_USAGE;
+  }
+  *now = t.date_ms;
+  return 0;
+}
+
+int cli_run_jobs(struct cli *c, int64_t now) {
+  struct user platform;
+  user_system(&platform, "système");
+  int ran = 0, told = 0, rc = cli_engine(c);
+  if (!rc) rc = engine_run_jobs(&ran, c->engine, &platform, now, 1000);
+  /* Parts closed before the process came to wait for that news. */
+  if (!rc) rc = dispatch_sweep(&told, c->engine, 256);
+  if (!rc && told) rc = engine_run_jobs(&ran, c->engine, &platform, now, 1000);
+  return rc;
 }

@@ -119,6 +119,17 @@ char *cli_cell(char *out, size_t size, const char *s, int width);
 /* Formats an integer with spaces between thousands ("514 819"). */
 void cli_thousands(char out[32], long long n);
 
+/* The current time, or the instant of option --at (RFC 3339 with an
+ * offset) into *now. Returns 0, or prints a usage error and returns
+ * ERR_USAGE. */
+int cli_now(struct cli *c, int64_t *now);
+
+/* Runs the jobs a move made due (the service tasks that follow it) as the
+ * platform, and tells processes that wait for parts already closed
+ * (dispatch_sweep()), so that a command leaves the process where serve's
+ * scheduler would. Returns 0 or an error code. */
+int cli_run_jobs(struct cli *c, int64_t now);
+
 /* The command table and its length (defined in command.c). */
 const struct cli_command *cli_commands(size_t *n);
 

@@ -4,6 +4,9 @@
 #include "demo.h"
 #include "err.h"
 #include "journal.h"
+#include "match.h"
+#include "rule.h"
+#include "store.h"
 #include "request.h"
 #include "workflow.h"
 #include <stdio.h>
@@ -27,6 +30,21 @@ int cli_admin_init(struct cli *c) {
   return EXIT_OK;
 }
 
+static int publish_demo_rules(struct cli *c, const struct user *sys) {
+  size_t len;
+  const char *text = demo_rules(&len);
+  if (!text) return 0;
+  char path[4096];
+  struct store *s = NULL;
+  struct store_version v;
+  struct rule_error e;
+  workflow_repository(path, sizeof path, c->data_dir);
+  int rc = store_open(&s, path, 0);
+  if (!rc) rc = store_publish_rules(&v, &e, s, c->db, sys, MATCH_RULESET, text, len, CLI_PLATFORM_AUTHOR, NULL);
+  store_close(s);
+  return rc;
+}
+
 int cli_admin_demo(struct cli *c) {
   struct demo_result r;
   struct user sys;
@@ -34,6 +52,8 @@ int cli_admin_demo(struct cli *c) {
   user_system(&sys, "démo");
   int rc = cli_engine(c);
   if (!rc) rc = demo_create(&r, c->db, cli_opt(c, "source"), cli_progress());
+  /* The demo's routing rules, published like any rules file. */
+  if (!rc && r.created) rc = publish_demo_rules(c, &sys);
   /* Demo requests follow their process like any other. */
   if (!rc && r.created) rc = workflow_start_missing(&started, c->engine, &sys);
   if (rc) return cli_fail(rc);

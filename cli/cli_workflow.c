@@ -8,7 +8,9 @@
 #include "db.h"
 #include "engine.h"
 #include "err.h"
+#include "match.h"
 #include "migrate.h"
+#include "rule.h"
 #include "store.h"
 #include "timer.h"
 #include "workflow.h"
@@ -53,21 +55,6 @@ static int open_store(struct store **s, struct cli *c) {
   if (rc) return rc;
   workflow_repository(path, sizeof path, c->data_dir);
   return store_open(s, path, 0);
-}
-
-/* Current time, or --at (RFC 3339 with an offset). */
-static int now_of(struct cli *c, int64_t *now) {
-  const char *at = cli_opt(c, "at");
-  *now = clock_now_ms();
-  if (!at) return 0;
-  struct timer_spec t;
-  char why[256];
-  if (timer_parse(&t, TIMER_DATE, at, why, sizeof why) || t.from_path) {
-    cli_usage(c, "--at : %s", why);
-    return ERR_USAGE;
-  }
-  *now = t.date_ms;
-  return 0;
 }
 
 /* --var k=v (repeatable) as a JSON object: v as JSON when it parses, else a string. */
@@ -307,7 +294,7 @@ static int parse_id(struct cli *c, const char *text, const char *what, int64_t *
 int cli_workflow_complete(struct cli *c) {
   int64_t task = 0, now = 0;
   int bad;
-  if (parse_id(c, c->pos[0], "TÂCHE", &task) || now_of(c, &now)) return EXIT_USAGE;
+  if (parse_id(c, c->pos[0], "TÂCHE", &task) || cli_now(c, &now)) return EXIT_USAGE;
   json_t *vars = vars_of(c, &bad);
   if (bad) {
     json_decref(vars);
@@ -316,6 +303,7 @@ int cli_workflow_complete(struct cli *c) {
   int rc = cli_actor(c);
   if (!rc) rc = cli_engine(c);
   if (!rc) rc = engine_complete_task(c->engine, &c->actor, task, vars, now);
+  if (!rc) rc = cli_run_jobs(c, now);
   json_decref(vars);
   if (rc) return cli_fail(rc);
   printf("Tâche %lld terminée\n", (long long)task);
@@ -325,7 +313,7 @@ int cli_workflow_complete(struct cli *c) {
 int cli_workflow_message(struct cli *c) {
   int64_t instance = 0, now = 0;
   int bad;
-  if (parse_id(c, c->pos[0], "INSTANCE", &instance) || now_of(c, &now)) return EXIT_USAGE;
+  if (parse_id(c, c->pos[0], "INSTANCE", &instance) || cli_now(c, &now)) return EXIT_USAGE;
   json_t *vars = vars_of(c, &bad);
   if (bad) {
     json_decref(vars);
@@ -334,6 +322,7 @@ int cli_workflow_message(struct cli *c) {
   int rc = cli_actor(c);
   if (!rc) rc = cli_engine(c);
   if (!rc) rc = engine_deliver(c->engine, &c->actor, instance, c->pos[1], vars, now);
+  if (!rc) rc = cli_run_jobs(c, now);
   json_decref(vars);
   if (rc) return cli_fail(rc);
   printf("Message « %s » remis à l'instance %lld\n", c->pos[1], (long long)instance);
@@ -359,7 +348,7 @@ int cli_workflow_incidents(struct cli *c) {
 
 int cli_workflow_retry(struct cli *c) {
   int64_t incident = 0, now = 0;
-  if (parse_id(c, c->pos[0], "INCIDENT", &incident) || now_of(c, &now)) return EXIT_USAGE;
+  if (parse_id(c, c->pos[0], "INCIDENT", &incident) || cli_now(c, &now)) return EXIT_USAGE;
   int rc = cli_actor(c);
   if (!rc) rc = cli_engine(c);
   if (!rc) rc = engine_retry(c->engine, &c->actor, incident, now);
@@ -371,7 +360,7 @@ int cli_workflow_retry(struct cli *c) {
 int cli_workflow_tick(struct cli *c) {
   int64_t now = 0;
   int timers = 0, jobs = 0;
-  if (now_of(c, &now)) return EXIT_USAGE;
+  if (cli_now(c, &now)) return EXIT_USAGE;
   int rc = cli_actor(c);
   if (!rc) rc = cli_engine(c);
   if (!rc) rc = engine_tick(&timers, &jobs, c->engine, &c->actor, now);
@@ -458,4 +447,59 @@ int cli_workflow_migrate(struct cli *c) {
     json_decref(reports);
   }
   return refused ? EXIT_REFUSED : EXIT_OK;
+}
+
+int cli_workflow_rules_publish(struct cli *c) {
+  const char *author = cli_need(c, "author");
+  if (!author) return EXIT_USAGE;
+  const char *name = cli_opt(c, "name");
+  struct buf text = BUF_INIT;
+  struct store *s = NULL;
+  struct store_version v;
+  struct rule_error e = {0};
+  int rc = read_file(&text, c->pos[0]);
+  if (!rc) rc = cli_actor(c);
+  if (!rc) rc = open_store(&s, c);
+  if (!rc)
+    rc = store_publish_rules(&v, &e, s, c->db, &c->actor, name ? name : MATCH_RULESET, buf_str(&text), text.len, author,
+                             cli_opt(c, "message"));
+  store_close(s);
+  buf_free(&text);
+  if (rc && e.line) {
+    fprintf(stderr, "%s:%d:%d: %s\n", c->pos[0], e.line, e.column, e.message);
+    return rc == ERR_USAGE ? EXIT_USAGE : EXIT_REFUSED;
+  }
+  if (rc) return cli_fail(rc);
+  if (v.created) printf("%s v%d (%.7s) publiées\n", v.process, v.version, v.commit);
+  else printf("%s inchangées : la version v%d reste la dernière\n", v.process, v.version);
+  return EXIT_OK;
+}
+
+int cli_workflow_rules_list(struct cli *c) {
+  json_t *o;
+  int rc = cli_db(c);
+  if (!rc) rc = store_rules_list(&o, c->db, c->n_pos ? c->pos[0] : NULL);
+  if (rc) return cli_fail(rc);
+  if (cli_flag(c, "json")) return cli_print_json(o);
+  size_t i;
+  json_t *x;
+  if (!json_array_size(o)) printf("Aucune règle publiée.\n");
+  json_array_foreach(o, i, x)
+    printf("%-20s v%-3lld %.7s  %s  %s\n", str(x, "name"), (long long)json_integer_value(json_object_get(x, "version")),
+           str(x, "commit"), str(x, "published_at"), str(x, "author"));
+  json_decref(o);
+  return EXIT_OK;
+}
+
+int cli_workflow_rules_show(struct cli *c) {
+  long number = 0;
+  if (cli_int(c, "version", 1, 1000000, &number)) return EXIT_USAGE;
+  char *text = NULL;
+  int version = 0;
+  int rc = cli_db(c);
+  if (!rc) rc = store_rules_text(&text, &version, c->db, c->n_pos ? c->pos[0] : MATCH_RULESET, (int)number);
+  if (rc) return cli_fail(rc);
+  fputs(text, stdout);
+  free(text);
+  return EXIT_OK;
 }

@@ -1,6 +1,6 @@
 /* commands — the handlers of the command table, one file per group
  * (cli_admin.c, cli_territory.c, cli_catalog.c, cli_user.c, cli_request.c,
- * cli_serve.c, cli_workflow.c). Each returns the process exit status. */
+ * cli_serve.c, cli_workflow.c, cli_dispatch.c). Each returns the process exit status. */
 #ifndef APPUI_COMMANDS_H
 #define APPUI_COMMANDS_H
 #include "cli.h"
@@ -57,5 +57,22 @@ int cli_workflow_tick(struct cli *c);
  * or a group such as "territory"). Returns EXIT_OK, or EXIT_USAGE if
  * unknown. */
 int cli_help(const char *name);
+
+int cli_workflow_rules_publish(struct cli *c);
+int cli_workflow_rules_list(struct cli *c);
+int cli_workflow_rules_show(struct cli *c);
+
+int cli_dispatch_match(struct cli *c);
+int cli_dispatch_part_list(struct cli *c);
+int cli_dispatch_part_propose(struct cli *c);
+int cli_dispatch_part_move(struct cli *c);
+int cli_dispatch_part_assign(struct cli *c);
+int cli_dispatch_part_handover(struct cli *c);
+int cli_dispatch_part_reassign(struct cli *c);
+int cli_dispatch_part_queue(struct cli *c);
+int cli_dispatch_sla_show(struct cli *c);
+int cli_dispatch_sla_sweep(struct cli *c);
+
+
 
 #endif

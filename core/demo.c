@@ -25,6 +25,12 @@ extern const size_t demo_files_count;
 
 const char *demo_referential_default(void) { return APPUI_REFERENTIAL_DIR; }
 
+const char *demo_rules(size_t *len) {
+  const struct embed_file *f = embed_find(demo_files, demo_files_count, "orientation.rules");
+  *len = f ? f->size : 0;
+  return f ? f->data : NULL;
+}
+
 static json_t *load_embedded(const char *name) {
   const struct embed_file *f = embed_find(demo_files, demo_files_count, name);
   return f ? json_loadb(f->data, f->size, 0, NULL) : NULL;
@@ -97,11 +103,13 @@ static int add_memberships(struct demo_result *out, struct db *db, const struct 
     if (rc) return rc;
     json_t *codes = json_array();
     sqlite3_stmt *st;
-    /* Members: communes of the demo départements under a population, or the
-     * communes of some EPCI; those already members are skipped. */
+    /* Members: communes under a population (of one département when
+     * given), or the communes of some EPCI; those already members are
+     * skipped. */
     rc = db_prepare(&st, db,
                     "SELECT c.code FROM collectivity c WHERE c.kind = 'commune' "
                     "AND (c.population < ?1 OR c.epci IN (SELECT value FROM json_each(?2))) "
+                    "AND (?4 IS NULL OR c.departement = ?4) "
                     "AND NOT EXISTS (SELECT 1 FROM membership m WHERE m.collectivity = c.code AND m.org = ?3) "
                     "ORDER BY c.code");
     if (rc) {
@@ -115,6 +123,7 @@ static int add_memberships(struct demo_result *out, struct db *db, const struct 
     db_bind_text(st, 2, epcis ? epcis : "[]");
     free(epcis);
     sqlite3_bind_int64(st, 3, org);
+    db_bind_text(st, 4, s(m, "departement"));
     while (sqlite3_step(st) == SQLITE_ROW) json_array_append_new(codes, json_string(db_col_text(st, 0)));
     db_done(st);
     size_t k;

@@ -26,6 +26,10 @@ struct demo_result {
  * installed by `make`). Static. */
 const char *demo_referential_default(void);
 
+/* The demo's routing rules (core/rule.h format, static, `*len` bytes), to
+ * publish once the demo catalogue exists; NULL if absent. */
+const char *demo_rules(size_t *len);
+
 /* Creates the demo data set if absent, reading the referential from
  * `referential` (NULL: demo_referential_default()). Returns 0 and what was
  * done in *out, or an error (what was created before it stays, and a new

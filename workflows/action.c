@@ -2,8 +2,10 @@
 #include "action.h"
 #include "bpmn.h"
 #include "db.h"
+#include "dispatch.h"
 #include "err.h"
 #include "journal.h"
+#include "match.h"
 #include "request.h"
 #include "text.h"
 #include <stdlib.h>
@@ -40,7 +42,55 @@ static int test_action(struct action_ctx *c) {
   return 0;
 }
 
+/* match: stores the three best offers for the request in variable
+ * "orientation_proposee" ([{structure, offre, score}]) and the summary when
+ * nothing suits in "orientation_motif". */
+static int match_action(struct action_ctx *c) {
+  if (!c->request) return 0;
+  json_t *m = NULL;
+  int rc = match_request_id(&m, c->db, c->request, 0, 3, c->now);
+  if (rc) return rc;
+  json_t *top = json_array();
+  size_t i;
+  json_t *o;
+  json_array_foreach(json_object_get(m, "offers"), i, o) {
+    json_array_append_new(top, json_pack("{s:O, s:O, s:O}", "structure", json_object_get(json_object_get(o, "org"), "slug"),
+                                         "offre", json_object_get(json_object_get(o, "offer"), "slug"), "score",
+                                         json_object_get(o, "score")));
+  }
+  json_object_set_new(c->variables, "orientation_proposee", top);
+  json_object_set(c->variables, "orientation_motif", json_object_get(m, "summary"));
+  json_decref(m);
+  return 0;
+}
+
+/* dispatch: proposes the best offer's org as lead when its score reaches
+ * the header "seuil" (0 to 100, DISPATCH_THRESHOLD by default) or a routing
+ * rule names the lead; variable "orientation" tells what was decided
+ * ({automatique, structure, offre, score, seuil, motif}) for the gateway
+ * that follows. */
+static int dispatch_action(struct action_ctx *c) {
+  const char *seuil = bpmn_header(c->element, "seuil");
+  double threshold = DISPATCH_THRESHOLD;
+  if (seuil) {
+    char *end;
+    threshold = strtod(seuil, &end);
+    if (!*seuil || *end || !(threshold >= 0 && threshold <= 100))
+      return err_set(ERR_INVALID, "seuil", "action dispatch : l'en-tête « seuil » de %s doit être un nombre de 0 à 100, "
+                                           "reçu « %s »",
+                     c->element->id, seuil);
+  }
+  if (!c->request) return 0;
+  json_t *decision = NULL;
+  int rc = dispatch_auto_tx(&decision, c->db, c->actor, c->request, threshold, c->now);
+  if (!rc) json_object_set_new(c->variables, "orientation", decision);
+  return rc;
+}
+
 static const struct action actions[] = {
+    {"match", match_action, "Calculer l'orientation proposée (variables orientation_proposee, orientation_motif)"},
+    {"dispatch", dispatch_action,
+     "Orienter automatiquement vers la meilleure offre au-dessus du seuil (en-tête seuil ; variable orientation)"},
     {"set_status", set_status, "Changer le statut public de la demande (en-tête statut)"},
     {"log", log_action, "Écrire une ligne au journal (en-tête message)"},
     {"test", test_action, "Action de test : échoue selon les en-têtes fail / fail_first"},

@@ -818,6 +818,14 @@ int engine_deliver(struct engine *e, const struct user *actor, int64_t instance,
   return db_write(e->db, deliver_tx, &t);
 }
 
+int engine_deliver_tx(struct engine *e, const struct user *actor, int64_t instance, const char *name, json_t *vars,
+                      int64_t now) {
+  if (!name || !*name) return err_set(ERR_INVALID, "message", "nom du message manquant");
+  if (vars && !json_is_object(vars)) return err_set(ERR_INVALID, "variables", "les variables sont un objet JSON");
+  struct trigger t = {e, actor, instance, name, vars, now, 0};
+  return deliver_tx(e->db, &t);
+}
+
 static int fire_tx(struct db *db, void *arg) {
   struct trigger *t = arg;
   sqlite3_stmt *st;

@@ -67,6 +67,11 @@ int engine_complete_task(struct engine *e, const struct user *actor, int64_t tas
 int engine_deliver(struct engine *e, const struct user *actor, int64_t instance, const char *name, json_t *vars,
                    int64_t now);
 
+/* Same as engine_deliver() inside the caller's open write transaction (on
+ * ERR_CONFLICT nothing was changed). */
+int engine_deliver_tx(struct engine *e, const struct user *actor, int64_t instance, const char *name, json_t *vars,
+                      int64_t now);
+
 /* Fires the timers due at `now`, in due order, each in its own transaction
  * (re-checked first: at-least-once safe), at most `limit`. *fired counts
  * them. Returns 0 or the first error. */

@@ -3,9 +3,11 @@
 #include "scheduler.h"
 #include "clock.h"
 #include "db.h"
+#include "dispatch.h"
 #include "engine.h"
 #include "err.h"
 #include "log.h"
+#include "sla.h"
 #include "store.h"
 #include "user.h"
 #include "workflow.h"
@@ -40,7 +42,13 @@ static void *run(void *arg) {
       log_error("planificateur : %s", err_msg());
     else if (timers || jobs)
       log_info("planificateur : %d minuteur(s), %d travail(s)", timers, jobs);
+    int overdue = 0;
+    if (sla_sweep(&overdue, s->db, &sys, now, 256)) log_error("délais : %s", err_msg());
+    else if (overdue) log_info("délais : %d dépassement(s) signalé(s)", overdue);
     if (now - last_reconcile >= (int64_t)s->reconcile_s * 1000) {
+      int told = 0;
+      if (dispatch_sweep(&told, s->engine, 256)) log_error("mises en relation closes : %s", err_msg());
+      else if (told) log_info("%d circuit(s) informé(s) de mises en relation déjà closes", told);
       struct store_reconcile r;
       if (store_reconcile(&r, s->store, s->db, &sys)) log_error("réconciliation des circuits : %s", err_msg());
       else if (r.versions || r.rejected)

@@ -7,6 +7,8 @@
 #include "embed.h"
 #include "err.h"
 #include "journal.h"
+#include "rule.h"
+#include "text.h"
 #include "user.h"
 #include <git2.h>
 #include <stdio.h>
@@ -95,6 +97,25 @@ static int latest_blob(char blob[41], int *version, struct db *db, const char *p
   return rc;
 }
 
+/* Latest registered blob and version number of ruleset `name`. */
+static int latest_rules_blob(char blob[41], int *version, struct db *db, const char *name) {
+  sqlite3_stmt *st;
+  blob[0] = 0;
+  *version = 0;
+  int rc = db_prepare(&st, db, "SELECT blob, version FROM ruleset_version WHERE name = ? ORDER BY version DESC LIMIT 1");
+  if (rc) return rc;
+  db_bind_text(st, 1, name);
+  int s = sqlite3_step(st);
+  if (s == SQLITE_ROW) {
+    snprintf(blob, 41, "%s", db_col_text(st, 0));
+    *version = sqlite3_column_int(st, 1);
+  } else if (s != SQLITE_DONE) {
+    rc = db_fail(db, s, "lecture des versions de règles");
+  }
+  db_done(st);
+  return rc;
+}
+
 struct reg {
   struct store_version *v;
   const struct user *actor;
@@ -137,6 +158,54 @@ static int register_tx(struct db *db, void *arg) {
                            "commit", v->commit, "author", r->author);
   rc = journal_append(db, r->actor, 0, "workflow.published", data);
   json_decref(data);
+  return rc;
+}
+
+/* Registers a version of ruleset v->process + 6 ("rules/<name>") inside
+ * the caller's transaction. */
+static int register_rules_tx(struct db *db, void *arg) {
+  struct reg *r = arg;
+  struct store_version *v = r->v;
+  const char *name = v->process + 6;
+  char blob[41];
+  int number;
+  int rc = latest_rules_blob(blob, &number, db, name);
+  if (rc) return rc;
+  if (strcmp(blob, v->blob) == 0) {
+    v->version = number;
+    v->created = 0;
+    return 0;
+  }
+  sqlite3_stmt *st;
+  if ((rc = db_prepare(&st, db, "INSERT INTO ruleset_version (name, version, blob, commit_id, text, author, "
+                                "published_at) VALUES (?, ?, ?, ?, ?, ?, ?)")))
+    return rc;
+  db_bind_text(st, 1, name);
+  sqlite3_bind_int(st, 2, number + 1);
+  db_bind_text(st, 3, v->blob);
+  db_bind_text(st, 4, v->commit);
+  sqlite3_bind_text(st, 5, r->xml, (int)r->len, SQLITE_STATIC);
+  db_bind_text(st, 6, r->author);
+  sqlite3_bind_int64(st, 7, clock_now_ms());
+  int s = sqlite3_step(st);
+  db_done(st);
+  if (s != SQLITE_DONE) return db_fail(db, s, "enregistrement des règles");
+  v->id = sqlite3_last_insert_rowid(db_sqlite(db));
+  v->version = number + 1;
+  v->created = 1;
+  json_t *data = json_pack("{s:s, s:i, s:s, s:s, s:s}", "rules", name, "version", v->version, "blob", v->blob,
+                           "commit", v->commit, "author", r->author);
+  rc = journal_append(db, r->actor, 0, "rules.published", data);
+  json_decref(data);
+  return rc;
+}
+
+/* Validates a rules file: parses it and checks its orgs. */
+static int check_rules(struct rule_error *err, struct db *db, const char *text, size_t len) {
+  struct rule_set *rs = NULL;
+  int rc = rule_parse(&rs, text, len, err);
+  if (!rc) rc = rule_check_orgs(db, rs, err);
+  rule_set_free(rs);
   return rc;
 }
 
@@ -280,6 +349,87 @@ int store_publish(struct store_version *out, struct bpmn_report *report, struct 
   return rc;
 }
 
+int store_publish_rules(struct store_version *out, struct rule_error *err, struct store *s, struct db *db,
+                        const struct user *actor, const char *name, const char *text, size_t len, const char *author,
+                        const char *message) {
+  git_signature *sig = NULL;
+  char aname[200], email[200], path[200], msg[400];
+  memset(out, 0, sizeof *out);
+  memset(err, 0, sizeof *err);
+  int rc;
+  if (actor->role != ROLE_ADMIN && actor->role != ROLE_COORDINATOR)
+    return err_set(ERR_FORBIDDEN, NULL, "seules l'administration et la coordination publient des règles");
+  if (!name || !text_is_slug(name) || strlen(name) > 100)
+    return err_set(ERR_INVALID, "name", "nom de règles « %s » : lettres minuscules, chiffres et - (100 au plus)",
+                   name ? name : "");
+  if ((rc = parse_author(aname, sizeof aname, email, sizeof email, author))) return rc;
+  if ((rc = check_rules(err, db, text, len))) return rc;
+  snprintf(out->process, sizeof out->process, "rules/%s", name);
+  snprintf(path, sizeof path, "rules/%s.rules", name);
+  git_oid blob;
+  if (git_blob_create_from_buffer(&blob, s->repo, text, len)) return git_fail("écriture du fichier");
+  oid_hex(out->blob, &blob);
+  char latest[41];
+  int number;
+  if ((rc = latest_rules_blob(latest, &number, db, name))) return rc;
+  if (strcmp(latest, out->blob) == 0) { /* unchanged: the latest version stands */
+    sqlite3_stmt *st;
+    if ((rc = db_prepare(&st, db, "SELECT id, commit_id FROM ruleset_version WHERE name = ? AND version = ?"))) return rc;
+    db_bind_text(st, 1, name);
+    sqlite3_bind_int(st, 2, number);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+      out->id = sqlite3_column_int64(st, 0);
+      snprintf(out->commit, sizeof out->commit, "%s", db_col_text(st, 1));
+    }
+    db_done(st);
+    out->version = number;
+    return 0;
+  }
+  if (git_signature_now(&sig, aname, email)) return git_fail("signature");
+  snprintf(msg, sizeof msg, "%s", message && *message ? message : "");
+  if (!msg[0]) snprintf(msg, sizeof msg, "Publication des règles %s", name);
+  for (int attempt = 0; attempt < 2; attempt++) {
+    rc = commit_file(out->commit, s, path, &blob, sig, msg);
+    if (rc != ERR_CONFLICT) break;
+  }
+  git_signature_free(sig);
+  if (rc) return rc;
+  struct reg r = {out, actor, text, len, author};
+  if ((rc = db_write(db, register_rules_tx, &r))) return rc;
+  if (out->created) rc = pin(s, out);
+  return rc;
+}
+
+int store_rules_list(json_t **out, struct db *db, const char *name) {
+  sqlite3_stmt *st;
+  int rc = db_prepare(&st, db, "SELECT json_group_array(json_object('name', name, 'version', version, 'blob', blob, "
+                               "'commit', commit_id, 'author', author, 'published_at', appui_time(published_at))) "
+                               "FROM (SELECT * FROM ruleset_version WHERE ?1 IS NULL OR name = ?1 ORDER BY name, version)");
+  if (rc) return rc;
+  db_bind_text(st, 1, name);
+  *out = sqlite3_step(st) == SQLITE_ROW ? json_loads(db_col_text(st, 0), 0, NULL) : NULL;
+  db_done(st);
+  return *out ? 0 : err_set(ERR_INTERNAL, NULL, "liste des règles illisible");
+}
+
+int store_rules_text(char **out, int *version, struct db *db, const char *name, int number) {
+  sqlite3_stmt *st;
+  int rc = db_prepare(&st, db, "SELECT text, version FROM ruleset_version WHERE name = ?1 AND (?2 = 0 OR version = ?2) "
+                               "ORDER BY version DESC LIMIT 1");
+  if (rc) return rc;
+  db_bind_text(st, 1, name);
+  sqlite3_bind_int(st, 2, number);
+  *out = NULL;
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    *out = db_col_strdup(st, 0);
+    if (version) *version = sqlite3_column_int(st, 1);
+  }
+  db_done(st);
+  if (!*out) return number ? err_set(ERR_NOTFOUND, "version", "version %d des règles « %s » inconnue", number, name)
+                           : err_set(ERR_NOTFOUND, "name", "aucune règle « %s » publiée", name);
+  return 0;
+}
+
 int store_publish_files(int *created, struct store *s, struct db *db, const struct user *actor,
                         const struct embed_file *files, size_t n, const char *author) {
   int rc = 0;
@@ -368,6 +518,78 @@ static int reject_tx(struct db *db, void *arg) {
   return rc;
 }
 
+/* The rules files of `tree` (rules/<name>.rules) pushed with git: a changed
+ * valid file becomes a version, an invalid one is recorded once. */
+static int reconcile_rules(struct store_reconcile *out, struct store *s, struct db *db, const struct user *actor,
+                           git_tree *tree, const git_oid *tip) {
+  git_tree_entry *de = NULL;
+  git_tree *dir = NULL;
+  int rc = 0;
+  if (git_tree_entry_bypath(&de, tree, "rules")) return 0;
+  if (git_tree_lookup(&dir, s->repo, git_tree_entry_id(de))) {
+    rc = git_fail("lecture de rules/");
+    goto done;
+  }
+  for (size_t i = 0; i < git_tree_entrycount(dir) && !rc; i++) {
+    const git_tree_entry *e = git_tree_entry_byindex(dir, i);
+    const char *file = git_tree_entry_name(e);
+    size_t len = strlen(file);
+    if (git_tree_entry_type(e) != GIT_OBJECT_BLOB || len <= 6 || len > 106 || strcmp(file + len - 6, ".rules") != 0)
+      continue;
+    char name[110], key[120], blob[41], latest[41], path[200];
+    snprintf(name, sizeof name, "%.*s", (int)(len - 6), file);
+    snprintf(key, sizeof key, "rules/%s", name);
+    snprintf(path, sizeof path, "rules/%s", file);
+    oid_hex(blob, git_tree_entry_id(e));
+    int number;
+    if ((rc = latest_rules_blob(latest, &number, db, name))) break;
+    if (strcmp(latest, blob) == 0) continue;
+    sqlite3_stmt *st;
+    if ((rc = db_prepare(&st, db, "SELECT 1 FROM process_rejection WHERE process = ? AND blob = ?"))) break;
+    db_bind_text(st, 1, key);
+    db_bind_text(st, 2, blob);
+    int known = sqlite3_step(st) == SQLITE_ROW;
+    db_done(st);
+    if (known) continue;
+    git_blob *b = NULL;
+    if (git_blob_lookup(&b, s->repo, git_tree_entry_id(e))) {
+      rc = git_fail("lecture d'un fichier");
+      break;
+    }
+    git_oid origin;
+    char author[300], commit[41];
+    find_origin(&origin, author, sizeof author, s, path, git_tree_entry_id(e), tip);
+    oid_hex(commit, &origin);
+    const char *text = git_blob_rawcontent(b);
+    size_t size = (size_t)git_blob_rawsize(b);
+    struct rule_error re;
+    if (!text_is_slug(name) || check_rules(&re, db, text, size)) {
+      char why[512];
+      snprintf(why, sizeof why, "%s", text_is_slug(name) ? err_msg() : "nom de fichier invalide (a-z, 0-9, -)");
+      struct reject r = {actor, key, blob, commit, why, 0};
+      rc = db_write(db, reject_tx, &r);
+      out->rejected += r.recorded;
+    } else {
+      struct store_version v;
+      memset(&v, 0, sizeof v);
+      snprintf(v.process, sizeof v.process, "%s", key);
+      snprintf(v.blob, sizeof v.blob, "%s", blob);
+      snprintf(v.commit, sizeof v.commit, "%s", commit);
+      struct reg r = {&v, actor, text, size, author};
+      rc = db_write(db, register_rules_tx, &r);
+      if (!rc && v.created) {
+        out->versions++;
+        rc = pin(s, &v);
+      }
+    }
+    git_blob_free(b);
+  }
+done:
+  git_tree_entry_free(de);
+  git_tree_free(dir);
+  return rc;
+}
+
 int store_reconcile(struct store_reconcile *out, struct store *s, struct db *db, const struct user *actor) {
   git_oid tip;
   git_commit *c = NULL;
@@ -380,6 +602,7 @@ int store_reconcile(struct store_reconcile *out, struct store *s, struct db *db,
     rc = git_fail("lecture de main");
     goto done;
   }
+  if ((rc = reconcile_rules(out, s, db, actor, tree, &tip))) goto done;
   if (git_tree_entry_bypath(&de, tree, "processes")) goto done;
   if (git_tree_lookup(&dir, s->repo, git_tree_entry_id(de))) {
     rc = git_fail("lecture de processes/");

@@ -7,7 +7,8 @@
  * id, number never reused, blob id, commit id, copy of the XML) and pins it
  * with refs/deployed/<id>/v<N>. An unchanged file creates no version.
  * Commits pushed with plain `git` are picked up by store_reconcile(),
- * validated the same way. One `struct store` per thread. */
+ * validated the same way. Routing rules (rules/<name>.rules, core/rule.h)
+ * are published and reconciled alike into ruleset_version. One `struct store` per thread. */
 #ifndef APPUI_STORE_H
 #define APPUI_STORE_H
 #include "bpmn.h"
@@ -17,6 +18,7 @@
 
 struct db;
 struct embed_file;
+struct rule_error;
 struct store;
 struct user;
 
@@ -55,6 +57,28 @@ int store_publish(struct store_version *out, struct bpmn_report *report, struct 
  * *created counts the versions created. */
 int store_publish_files(int *created, struct store *s, struct db *db, const struct user *actor,
                         const struct embed_file *files, size_t n, const char *author);
+
+/* Publishes the routing rules `text` (`len` bytes, core/rule.h format) as
+ * rules/<name>.rules, the same way as store_publish(): checked first (syntax
+ * and every org named must exist; *err gets the line and column of the
+ * first problem), committed by `author`, registered in ruleset_version
+ * (number never reused), pinned as refs/deployed/rules/<name>/v<N>; an
+ * unchanged file creates no version. out->process is "rules/<name>".
+ * Admins and coordinators. Returns 0, ERR_INVALID / ERR_NOTFOUND /
+ * ERR_TOOLARGE (refused: nothing published), ERR_FORBIDDEN, ERR_CONFLICT,
+ * ERR_IO or a storage error. */
+int store_publish_rules(struct store_version *out, struct rule_error *err, struct store *s, struct db *db,
+                        const struct user *actor, const char *name, const char *text, size_t len, const char *author,
+                        const char *message);
+
+/* Versions of every ruleset (name NULL) or of one, as a JSON array of
+ * {name, version, blob, commit, author, published_at}. */
+int store_rules_list(json_t **out, struct db *db, const char *name);
+
+/* The text of version `number` (0: the latest) of ruleset `name` (free()),
+ * its number in *version (may be NULL). Returns 0, ERR_NOTFOUND or a
+ * storage error. */
+int store_rules_text(char **out, int *version, struct db *db, const char *name, int number);
 
 struct store_reconcile {
   int versions;   /* versions created from commits pushed with git */

@@ -36,8 +36,15 @@ static void creates_then_does_nothing(void **state) {
   assert_int_equal(r.created, 1);
   assert_true(calls > 0);
   /* The territory. */
-  assert_int_equal(r.territory.communes, 586);
-  assert_int_equal(fixture_int(db, "SELECT count(*) FROM collectivity WHERE kind = 'commune'"), 586);
+  /* Haute-Garonne (586 communes), and the Gers next to it, outside every
+   * perimeter of the demo's offers (458). */
+  assert_int_equal(r.territory.communes, 586 + 458);
+  assert_int_equal(fixture_int(db, "SELECT count(*) FROM collectivity WHERE kind = 'commune' AND departement = '31'"), 586);
+  assert_int_equal(fixture_int(db, "SELECT count(*) FROM collectivity WHERE kind = 'commune' AND departement = '32'"), 458);
+  /* Memberships of the agence technique stay within Haute-Garonne. */
+  assert_int_equal(fixture_int(db, "SELECT count(*) FROM membership m JOIN collectivity c ON c.code = m.collectivity "
+                                   "JOIN org g ON g.id = m.org WHERE g.slug = 'atd31' AND c.departement <> '31'"),
+                   0);
   /* The catalogue, as counted and as stored. */
   assert_true(r.orgs >= 5);
   assert_true(r.offers >= 5);

@@ -245,8 +245,12 @@ static void definitions_compile_without_warnings(void **state) {
       } else if (e->kind == BPMN_SERVICE_TASK) {
         services++;
         assert_true(action_known(e->job_type));
-        const char *key = strcmp(e->job_type, "set_status") == 0 ? "statut" : "message";
-        const char *value = bpmn_header(e, key);
+        /* The header each action reads; `match` reads none. */
+        const char *key = !strcmp(e->job_type, "set_status") ? "statut"
+                          : !strcmp(e->job_type, "dispatch") ? "seuil"
+                          : !strcmp(e->job_type, "match")    ? NULL
+                                                             : "message";
+        const char *value = key ? bpmn_header(e, key) : "-";
         if (!value || !*value) fail_msg("%s: serviceTask %s (%s) has no header %s", processes[k], e->id, e->job_type, key);
       }
     }
@@ -450,6 +454,7 @@ static void demande_appui_happy_path(void **state) {
   assert_string_equal(status(), "En qualification");
   complete(i, "qualifier", "{\"recevable\": true, \"complet\": true}", T0 + 10 * MINUTE);
   assert_false(task_at(i, "qualifier"));
+  tick(T0 + 10 * MINUTE); /* matching and dispatch: nothing suits well enough, the coordinators orient */
   int64_t o = task_at(i, "orienter");
   assert_true(o > 0);
   assert_string_equal(text("SELECT candidate_groups FROM task WHERE id = ?1", o), "coordination");
@@ -508,6 +513,7 @@ static void demande_appui_documents_received_then_escalation(void **state) {
   assert_int_equal(logs(i, "Clôture sans suite"), 0);
   int64_t t2 = t1 + 40 * DAY;
   complete(i, "qualifier", "{\"complet\": true}", t2);
+  tick(t2); /* matching and dispatch */
   /* No service named: the task falls back to the coordinators. */
   complete(i, "orienter", NULL, t2);
   int64_t t = task_at(i, "traiter");
