@@ -1,5 +1,5 @@
 /* api — the handlers of the JSON API, one file per group (api_meta.c,
- * api_territory.c, api_catalog.c, api_request.c). Each takes the exchange,
+ * api_territory.c, api_catalog.c, api_request.c, api_dispatch.c). Each takes the exchange,
  * fills the response and returns 0, or returns an error code that the
  * server turns into a JSON error with the matching status. */
 #ifndef APPUI_API_H
@@ -25,5 +25,15 @@ int api_request_show(struct http_req *req, struct http_resp *resp);
 int api_request_events(struct http_req *req, struct http_resp *resp);
 int api_request_message(struct http_req *req, struct http_resp *resp);
 int api_request_attach(struct http_req *req, struct http_resp *resp);
+
+int api_dispatch_matches(struct http_req *req, struct http_resp *resp);
+int api_dispatch_match_dry(struct http_req *req, struct http_resp *resp);
+int api_dispatch_parts(struct http_req *req, struct http_resp *resp);
+int api_dispatch_propose(struct http_req *req, struct http_resp *resp);
+int api_dispatch_part_op(struct http_req *req, struct http_resp *resp);
+int api_dispatch_reassign(struct http_req *req, struct http_resp *resp);
+int api_dispatch_queue(struct http_req *req, struct http_resp *resp);
+int api_dispatch_sla(struct http_req *req, struct http_resp *resp);
+
 
 #endif

@@ -29,6 +29,21 @@ static const struct route routes[] = {
      "Écrire un message sur une demande"},
     {"POST", "/api/v1/requests/{ref}/attachments", api_request_attach, ROUTE_USER, ATTACHMENT_MAX,
      "Joindre un document à une demande (corps brut, paramètre name)"},
+    {"GET", "/api/v1/requests/{ref}/matches", api_dispatch_matches, ROUTE_USER, 0,
+     "Orientation proposée d'une demande, expliquée (explain, limit)"},
+    {"GET", "/api/v1/matches", api_dispatch_match_dry, ROUTE_USER, 0,
+     "Essai d'orientation pour une collectivité (collectivity, theme=a,b, text, explain, limit)"},
+    {"GET", "/api/v1/requests/{ref}/parts", api_dispatch_parts, ROUTE_USER, 0, "Les mises en relation d'une demande"},
+    {"POST", "/api/v1/requests/{ref}/parts", api_dispatch_propose, ROUTE_USER, JSON_BODY,
+     "Proposer une structure sur une demande (org, offer, role)"},
+    {"POST", "/api/v1/requests/{ref}/parts/{org}/{op}", api_dispatch_part_op, ROUTE_USER, JSON_BODY,
+     "Faire évoluer une mise en relation : accept, decline, start, done, cancel (reason), assign (agent), handover (to, "
+     "offer)"},
+    {"POST", "/api/v1/parts/reassign", api_dispatch_reassign, ROUTE_USER, JSON_BODY,
+     "Réassigner toutes les mises en relation ouvertes d'un agent (from, to)"},
+    {"GET", "/api/v1/orgs/{slug}/queue", api_dispatch_queue, ROUTE_USER, 0,
+     "La file d'une structure (state, limit)"},
+    {"GET", "/api/v1/requests/{ref}/sla", api_dispatch_sla, ROUTE_USER, 0, "Les délais d'une demande (jours ouvrés)"},
 };
 
 const struct route *route_table(size_t *n) {
