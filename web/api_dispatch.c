@@ -122,10 +122,10 @@ int api_dispatch_reassign(struct http_req *req, struct http_resp *resp) {
   int moved = 0, rc = http_body_object(&body, req);
   if (rc) return rc;
   if (!(rc = http_fields_allowed(body, allowed)) && !(rc = http_field_str(&from, body, "from")) &&
-      !(rc = http_field_str(&to, body, "to")))
-    rc = part_bulk_reassign(&moved, req->db, &req->user, from, to);
-  json_decref(body);
-  return rc ? rc : http_json(resp, 200, json_pack("{s:i, s:s?, s:s?}", "moved", moved, "from", from, "to", to));
+      !(rc = http_field_str(&to, body, "to")) && !(rc = part_bulk_reassign(&moved, req->db, &req->user, from, to)))
+    http_json(resp, 200, json_pack("{s:i, s:s?, s:s?}", "moved", moved, "from", from, "to", to));
+  json_decref(body); /* owns from and to: after the answer is built */
+  return rc;
 }
 
 int api_dispatch_queue(struct http_req *req, struct http_resp *resp) {

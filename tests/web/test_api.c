@@ -30,7 +30,7 @@ struct env {
   struct db *db;
   struct server *server;
   char base[64];
-  char *tok_mayor, *tok_other, *tok_coord, *tok_agent;
+  char *tok_mayor, *tok_other, *tok_coord, *tok_agent, *tok_head, *tok_head_caue;
   char ref_mayor[REQUEST_REF_SIZE], ref_other[REQUEST_REF_SIZE];
 };
 
@@ -169,6 +169,8 @@ static int setup(void **state) {
   int64_t id;
   struct catalog_org_new org = {"atd31", "ATD 31", "satellite", NULL, NULL, NULL, -1};
   assert_int_equal(catalog_org_add(&id, E.db, &sys, &org), 0);
+  struct catalog_org_new caue = {"caue31", "CAUE 31", "satellite", NULL, NULL, NULL, -1};
+  assert_int_equal(catalog_org_add(&id, E.db, &sys, &caue), 0);
   const char *themes[] = {"voirie"};
   struct catalog_offer_new offer = {.slug = "atd-voirie", .org = "atd31", .kind = "amo", .title = "Voirie",
                                     .themes = themes, .n_themes = 1, .perimeter = "departement:31", .sla_ack = -1,
@@ -179,12 +181,16 @@ static int setup(void **state) {
       {"maire@aigrefeuille.example", "Mairie d'Aigrefeuille", "requester", "31003", NULL, NULL},
       {"coordination@appui.example", "Coordination", "coordinator", NULL, NULL, NULL},
       {"agent@atd31.example", "Agent ATD", "agent", NULL, "atd31", NULL},
+      {"chef@atd31.example", "Chef ATD", "head", NULL, "atd31", NULL},
+      {"chef@caue31.example", "Chef CAUE", "head", NULL, "caue31", NULL},
   };
   for (size_t i = 0; i < sizeof users / sizeof users[0]; i++) assert_int_equal(user_add(&id, E.db, &sys, &users[i]), 0);
   E.tok_mayor = token_for("maire@agassac.example");
   E.tok_other = token_for("maire@aigrefeuille.example");
   E.tok_coord = token_for("coordination@appui.example");
   E.tok_agent = token_for("agent@atd31.example");
+  E.tok_head = token_for("chef@atd31.example");
+  E.tok_head_caue = token_for("chef@caue31.example");
   struct request_new r1 = {"31001", "Chemin communal", "Réfection du chemin de la Côte", themes, 1, NULL, -1, NULL};
   struct request_new r2 = {"31003", "Pont fissuré", "Inspection du pont communal", themes, 1, NULL, -1, NULL};
   assert_int_equal(request_file(E.ref_mayor, NULL, E.db, &sys, &r1), 0);
@@ -203,6 +209,8 @@ static int teardown(void **state) {
   free(E.tok_other);
   free(E.tok_coord);
   free(E.tok_agent);
+  free(E.tok_head);
+  free(E.tok_head_caue);
   fixture_rmdir(E.dir);
   return 0;
 }
@@ -572,7 +580,7 @@ static void territory_and_catalogue_are_public(void **state) {
   done(&r);
   get(&r, "/api/v1/orgs", NULL);
   assert_int_equal(r.status, 200);
-  assert_int_equal(json_array_size(json_object_get(r.json, "items")), 1);
+  assert_int_equal(json_array_size(json_object_get(r.json, "items")), 2);
   done(&r);
   get(&r, "/api/v1/orgs/atd31", NULL);
   assert_int_equal(json_array_size(json_object_get(r.json, "offer_list")), 1);
@@ -665,6 +673,157 @@ static void concurrent_filings_are_each_committed(void **state) {
   assert_int_equal(fixture_int(E.db, "SELECT count(DISTINCT ref) FROM request"), fixture_int(E.db, "SELECT count(*) FROM request"));
 }
 
+static void matches_are_explained_to_services_only(void **state) {
+  (void)state;
+  struct reply r;
+  char path[160];
+  snprintf(path, sizeof path, "/api/v1/requests/%s/matches?explain=1", E.ref_mayor);
+  get(&r, path, E.tok_coord);
+  assert_int_equal(r.status, 200);
+  json_t *first = json_array_get(json_object_get(r.json, "offers"), 0);
+  assert_string_equal(json_string_value(json_object_get(json_object_get(first, "org"), "slug")), "atd31");
+  assert_true(json_is_object(json_object_get(first, "components")));
+  assert_true(json_array_size(json_object_get(first, "reasons")) > 0);
+  assert_true(json_is_array(json_object_get(r.json, "excluded")));
+  done(&r);
+  get(&r, path, E.tok_mayor);
+  assert_error(&r, 403, "forbidden", NULL);
+  done(&r);
+  /* A dry run for any collectivity. */
+  get(&r, "/api/v1/matches?collectivity=31001&theme=voirie&text=chemin", E.tok_coord);
+  assert_int_equal(r.status, 200);
+  assert_int_equal(json_integer_value(json_object_get(r.json, "eligible")), 1);
+  done(&r);
+  get(&r, "/api/v1/matches?collectivity=31001", E.tok_coord);
+  assert_error(&r, 422, "invalid", "theme");
+  done(&r);
+  get(&r, "/api/v1/matches?collectivity=99999&theme=voirie", E.tok_coord);
+  assert_error(&r, 404, "not_found", NULL);
+  done(&r);
+  get(&r, "/api/v1/matches?collectivity=31001&theme=piscine", E.tok_coord);
+  assert_error(&r, 422, "invalid", "themes");
+  done(&r);
+  get(&r, "/api/v1/matches?collectivity=31001&theme=voirie&limit=0", E.tok_coord);
+  assert_error(&r, 422, "invalid", "limit");
+  done(&r);
+}
+
+/* A part's life over HTTP; every refusal leaves the base unchanged. */
+static void parts_move_under_the_permission_rule(void **state) {
+  (void)state;
+  struct reply r;
+  char path[200], before[65], after[65];
+  snprintf(path, sizeof path, "/api/v1/requests/%s/parts", E.ref_mayor);
+  fixture_digest(E.db, before);
+  post_json(&r, path, E.tok_mayor, "{\"org\":\"atd31\"}");
+  assert_error(&r, 403, "forbidden", NULL);
+  done(&r);
+  post_json(&r, path, E.tok_coord, "{\"org\":\"inconnue\"}");
+  assert_error(&r, 404, "not_found", NULL);
+  done(&r);
+  post_json(&r, path, E.tok_coord, "{\"org\":\"atd31\",\"role\":\"chef\"}");
+  assert_error(&r, 422, "invalid", "role");
+  done(&r);
+  post_json(&r, path, E.tok_coord, "{\"organisation\":\"atd31\"}");
+  assert_error(&r, 422, "invalid", "organisation");
+  done(&r);
+  fixture_digest(E.db, after);
+  assert_string_equal(before, after);
+  post_json(&r, path, E.tok_coord, "{\"org\":\"atd31\",\"offer\":\"atd-voirie\"}");
+  assert_int_equal(r.status, 201);
+  json_t *p = json_array_get(json_object_get(r.json, "items"), 0);
+  assert_string_equal(json_string_value(json_object_get(p, "state")), "proposed");
+  assert_string_equal(json_string_value(json_object_get(p, "role")), "lead");
+  done(&r);
+  /* Refusals: no reason, another org's head, an agent accepting, a part
+   * that does not exist, an unknown operation, a move from the wrong state. */
+  fixture_digest(E.db, before);
+  snprintf(path, sizeof path, "/api/v1/requests/%s/parts/atd31/decline", E.ref_mayor);
+  post_json(&r, path, E.tok_head, "{}");
+  assert_error(&r, 422, "invalid", "reason");
+  done(&r);
+  snprintf(path, sizeof path, "/api/v1/requests/%s/parts/atd31/accept", E.ref_mayor);
+  post_json(&r, path, E.tok_head_caue, "{}");
+  assert_error(&r, 403, "forbidden", NULL);
+  done(&r);
+  post_json(&r, path, E.tok_agent, "{}");
+  assert_error(&r, 403, "forbidden", NULL);
+  done(&r);
+  snprintf(path, sizeof path, "/api/v1/requests/%s/parts/caue31/accept", E.ref_mayor);
+  post_json(&r, path, E.tok_coord, "{}");
+  assert_error(&r, 404, "not_found", NULL);
+  done(&r);
+  snprintf(path, sizeof path, "/api/v1/requests/%s/parts/atd31/exploser", E.ref_mayor);
+  post_json(&r, path, E.tok_coord, "{}");
+  assert_error(&r, 404, "not_found", NULL);
+  done(&r);
+  snprintf(path, sizeof path, "/api/v1/requests/%s/parts/atd31/done", E.ref_mayor);
+  post_json(&r, path, E.tok_coord, "{}");
+  assert_error(&r, 409, "conflict", NULL);
+  done(&r);
+  snprintf(path, sizeof path, "/api/v1/requests/%s/parts/atd31/assign", E.ref_mayor);
+  post_json(&r, path, E.tok_head, "{\"agent\":\"chef@caue31.example\"}");
+  assert_error(&r, 422, "invalid", "agent");
+  done(&r);
+  fixture_digest(E.db, after);
+  assert_string_equal(before, after);
+  /* The head accepts and assigns; the agent works it through. */
+  snprintf(path, sizeof path, "/api/v1/requests/%s/parts/atd31/accept", E.ref_mayor);
+  post_json(&r, path, E.tok_head, "{}");
+  assert_int_equal(r.status, 200);
+  done(&r);
+  snprintf(path, sizeof path, "/api/v1/requests/%s/parts/atd31/assign", E.ref_mayor);
+  post_json(&r, path, E.tok_head, "{\"agent\":\"agent@atd31.example\"}");
+  assert_int_equal(r.status, 200);
+  p = json_array_get(json_object_get(r.json, "items"), 0);
+  assert_string_equal(json_string_value(json_object_get(json_object_get(p, "agent"), "email")), "agent@atd31.example");
+  done(&r);
+  snprintf(path, sizeof path, "/api/v1/requests/%s/parts/atd31/start", E.ref_mayor);
+  post_json(&r, path, E.tok_agent, "{}");
+  assert_int_equal(r.status, 200);
+  done(&r);
+  /* The queue: this part, and the one an earlier test gave atd31. */
+  get(&r, "/api/v1/orgs/atd31/queue", E.tok_head);
+  assert_int_equal(r.status, 200);
+  assert_int_equal(json_array_size(json_object_get(r.json, "items")), 2);
+  done(&r);
+  get(&r, "/api/v1/orgs/atd31/queue", E.tok_head_caue);
+  assert_error(&r, 403, "forbidden", NULL);
+  done(&r);
+  get(&r, "/api/v1/orgs/atd31/queue?state=fini", E.tok_head);
+  assert_error(&r, 422, "invalid", "state");
+  done(&r);
+  fixture_digest(E.db, before);
+  post_json(&r, "/api/v1/parts/reassign", E.tok_head_caue, "{\"from\":\"agent@atd31.example\"}");
+  assert_error(&r, 403, "forbidden", NULL);
+  done(&r);
+  post_json(&r, "/api/v1/parts/reassign", E.tok_head, "{\"from\":\"agent@atd31.example\",\"to\":\"personne@x.fr\"}");
+  assert_error(&r, 404, "not_found", NULL);
+  done(&r);
+  fixture_digest(E.db, after);
+  assert_string_equal(before, after);
+  post_json(&r, "/api/v1/parts/reassign", E.tok_head, "{\"from\":\"agent@atd31.example\"}");
+  assert_int_equal(r.status, 200);
+  assert_int_equal(json_integer_value(json_object_get(r.json, "moved")), 1);
+  assert_string_equal(json_string_value(json_object_get(r.json, "from")), "agent@atd31.example");
+  done(&r);
+  snprintf(path, sizeof path, "/api/v1/requests/%s/parts/atd31/done", E.ref_mayor);
+  post_json(&r, path, E.tok_head, "{}");
+  assert_int_equal(r.status, 200);
+  p = json_array_get(json_object_get(r.json, "items"), 0);
+  assert_string_equal(json_string_value(json_object_get(p, "state")), "done");
+  done(&r);
+  /* The deadlines, read like the request. */
+  snprintf(path, sizeof path, "/api/v1/requests/%s/sla", E.ref_mayor);
+  get(&r, path, E.tok_mayor);
+  assert_int_equal(r.status, 200);
+  assert_int_equal(json_array_size(json_object_get(r.json, "targets")), 3);
+  done(&r);
+  get(&r, path, E.tok_other);
+  assert_error(&r, 403, "forbidden", NULL);
+  done(&r);
+}
+
 int main(void) {
   curl_global_init(CURL_GLOBAL_DEFAULT);
   const struct CMUnitTest tests[] = {
@@ -680,6 +839,8 @@ int main(void) {
       cmocka_unit_test(territory_and_catalogue_are_public),
       cmocka_unit_test(unknown_routes_and_methods),
       cmocka_unit_test(concurrent_filings_are_each_committed),
+      cmocka_unit_test(matches_are_explained_to_services_only),
+      cmocka_unit_test(parts_move_under_the_permission_rule),
   };
   int rc = cmocka_run_group_tests(tests, setup, teardown);
   curl_global_cleanup();
