@@ -1,6 +1,6 @@
 /* commands — the handlers of the command table, one file per group
  * (cli_admin.c, cli_territory.c, cli_catalog.c, cli_user.c, cli_request.c,
- * cli_serve.c, cli_workflow.c, cli_dispatch.c). Each returns the process exit status. */
+ * cli_serve.c, cli_workflow.c, cli_dispatch.c, cli_board.c). Each returns the process exit status. */
 #ifndef APPUI_COMMANDS_H
 #define APPUI_COMMANDS_H
 #include "cli.h"
@@ -73,6 +73,8 @@ int cli_dispatch_part_queue(struct cli *c);
 int cli_dispatch_sla_show(struct cli *c);
 int cli_dispatch_sla_sweep(struct cli *c);
 
+int cli_board_show(struct cli *c);
+int cli_board_stats(struct cli *c);
 
 
 #endif

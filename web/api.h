@@ -1,5 +1,5 @@
 /* api — the handlers of the JSON API, one file per group (api_meta.c,
- * api_territory.c, api_catalog.c, api_request.c, api_dispatch.c). Each takes the exchange,
+ * api_territory.c, api_catalog.c, api_request.c, api_dispatch.c, api_board.c). Each takes the exchange,
  * fills the response and returns 0, or returns an error code that the
  * server turns into a JSON error with the matching status. */
 #ifndef APPUI_API_H
@@ -35,5 +35,8 @@ int api_dispatch_reassign(struct http_req *req, struct http_resp *resp);
 int api_dispatch_queue(struct http_req *req, struct http_resp *resp);
 int api_dispatch_sla(struct http_req *req, struct http_resp *resp);
 
+int api_board_show(struct http_req *req, struct http_resp *resp);
+int api_board_export(struct http_req *req, struct http_resp *resp);
+int api_board_stats(struct http_req *req, struct http_resp *resp);
 
 #endif

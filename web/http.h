@@ -35,6 +35,7 @@ struct http_resp {
   size_t len;
   const char *type;      /* media type of `bytes` (static) */
   char location[256];    /* Location header when not empty */
+  char disposition[128]; /* Content-Disposition header when not empty */
 };
 
 /* Sets a JSON response: steals `body`. Returns 0. */

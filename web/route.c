@@ -44,6 +44,14 @@ static const struct route routes[] = {
     {"GET", "/api/v1/orgs/{slug}/queue", api_dispatch_queue, ROUTE_USER, 0,
      "La file d'une structure (state, limit)"},
     {"GET", "/api/v1/requests/{ref}/sla", api_dispatch_sla, ROUTE_USER, 0, "Les délais d'une demande (jours ouvrés)"},
+    {"GET", "/api/v1/board", api_board_show, ROUTE_USER, 0,
+     "Le tableau de bord : compteurs par statut et demandes (status, theme, org, part_state, agent, collectivity, epci, "
+     "late, cursor, limit)"},
+    {"GET", "/api/v1/board/export", api_board_export, ROUTE_USER, 0,
+     "Export de la vue filtrée du tableau de bord (format=csv ou xlsx, mêmes filtres)"},
+    {"GET", "/api/v1/stats", api_board_stats, ROUTE_USER, 0,
+     "Statistiques : volumes, délais de prise en charge et de résolution, part dans les délais (theme, org, "
+     "collectivity, epci)"},
 };
 
 const struct route *route_table(size_t *n) {

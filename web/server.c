@@ -84,6 +84,7 @@ static enum MHD_Result send_response(struct MHD_Connection *c, struct http_resp 
   MHD_add_response_header(resp, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
   MHD_add_response_header(resp, "Cache-Control", "no-store");
   if (r->location[0]) MHD_add_response_header(resp, "Location", r->location);
+  if (r->disposition[0]) MHD_add_response_header(resp, "Content-Disposition", r->disposition);
   if (r->status == 401) MHD_add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"appui\"");
   enum MHD_Result ret = MHD_queue_response(c, (unsigned)r->status, resp);
   MHD_destroy_response(resp);

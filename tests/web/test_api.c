@@ -824,6 +824,64 @@ static void parts_move_under_the_permission_rule(void **state) {
   done(&r);
 }
 
+/* The board: counts that follow the filters, a page of requests, the
+ * export of the view as a file, the statistics; services only. */
+static void board_counts_lists_and_exports(void **state) {
+  (void)state;
+  struct reply r;
+  char v[256];
+  get(&r, "/api/v1/board", E.tok_coord);
+  assert_int_equal(r.status, 200);
+  json_t *counts = json_object_get(r.json, "counts");
+  int64_t total = json_integer_value(json_object_get(counts, "total"));
+  assert_int_equal(total, fixture_int(E.db, "SELECT count(*) FROM request"));
+  assert_true(json_array_size(json_object_get(counts, "columns")) >= 1);
+  assert_true(json_array_size(json_object_get(r.json, "items")) >= 2);
+  done(&r);
+  /* The org filter: the requests where atd31 has a part. */
+  get(&r, "/api/v1/board?org=atd31&limit=1", E.tok_coord);
+  assert_int_equal(r.status, 200);
+  assert_int_equal(json_integer_value(json_object_get(json_object_get(r.json, "counts"), "total")),
+                   fixture_int(E.db, "SELECT count(DISTINCT request) FROM part WHERE org = (SELECT id FROM org WHERE slug = 'atd31')"));
+  assert_int_equal(json_array_size(json_object_get(r.json, "items")), 1);
+  done(&r);
+  get(&r, "/api/v1/board", E.tok_mayor);
+  assert_error(&r, 403, "forbidden", NULL);
+  done(&r);
+  get(&r, "/api/v1/board?late=peut-etre", E.tok_coord);
+  assert_error(&r, 422, "invalid", "late");
+  done(&r);
+  get(&r, "/api/v1/board?limit=500", E.tok_coord);
+  assert_error(&r, 422, "invalid", "limit");
+  done(&r);
+  /* Exports: CSV with its BOM and ';', XLSX as a zip, both attachments. */
+  get(&r, "/api/v1/board/export?format=csv", E.tok_coord);
+  assert_int_equal(r.status, 200);
+  assert_non_null(strstr(header(&r, "Content-Type", v, sizeof v), "text/csv"));
+  assert_non_null(strstr(header(&r, "Content-Disposition", v, sizeof v), "attachment"));
+  assert_memory_equal(r.body, "\xEF\xBB\xBF" "R\xC3\xA9" "f\xC3\xA9" "rence;", 15);
+  done(&r);
+  get(&r, "/api/v1/board/export?format=xlsx&theme=voirie", E.tok_coord);
+  assert_int_equal(r.status, 200);
+  assert_non_null(strstr(header(&r, "Content-Type", v, sizeof v), "spreadsheetml"));
+  assert_true(r.len > 4 && memcmp(r.body, "PK\x03\x04", 4) == 0);
+  done(&r);
+  get(&r, "/api/v1/board/export?format=pdf", E.tok_coord);
+  assert_error(&r, 422, "invalid", "format");
+  done(&r);
+  get(&r, "/api/v1/board/export", E.tok_mayor);
+  assert_error(&r, 403, "forbidden", NULL);
+  done(&r);
+  get(&r, "/api/v1/stats?theme=voirie", E.tok_coord);
+  assert_int_equal(r.status, 200);
+  assert_string_equal(json_string_value(json_object_get(r.json, "unit")), "hours");
+  assert_true(json_is_array(json_object_get(r.json, "months")));
+  done(&r);
+  get(&r, "/api/v1/stats?theme=piscine", E.tok_coord);
+  assert_error(&r, 422, "invalid", "theme");
+  done(&r);
+}
+
 int main(void) {
   curl_global_init(CURL_GLOBAL_DEFAULT);
   const struct CMUnitTest tests[] = {
@@ -841,6 +899,7 @@ int main(void) {
       cmocka_unit_test(concurrent_filings_are_each_committed),
       cmocka_unit_test(matches_are_explained_to_services_only),
       cmocka_unit_test(parts_move_under_the_permission_rule),
+      cmocka_unit_test(board_counts_lists_and_exports),
   };
   int rc = cmocka_run_group_tests(tests, setup, teardown);
   curl_global_cleanup();
