@@ -1,6 +1,7 @@
 /* route — the route table and the matcher (see route.h). */
 #include "route.h"
 #include "api.h"
+#include "asset.h"
 #include "attachment.h"
 #include <string.h>
 
@@ -9,6 +10,8 @@
 
 static const struct route routes[] = {
     {"GET", "/healthz", api_meta_health, ROUTE_PUBLIC, 0, "État du serveur"},
+    {"GET", "/static/{name}", asset_serve, ROUTE_PUBLIC, 0,
+     "Fichiers statiques intégrés au programme (htmx, Chart.js, visionneuse BPMN, styles)"},
     {"GET", "/api/v1/openapi.json", api_meta_openapi, ROUTE_PUBLIC, 0, "Description OpenAPI 3.1 de l'API"},
     {"GET", "/api/v1/territory/communes/{code}", api_territory_commune, ROUTE_PUBLIC, 0,
      "Une commune : population, EPCI, codes postaux"},

@@ -1,5 +1,6 @@
 /* server — HTTP server on libmicrohttpd (see server.h). */
 #include "server.h"
+#include "asset.h"
 #include "buf.h"
 #include "db.h"
 #include "engine.h"
@@ -59,7 +60,23 @@ static struct db *thread_db(struct server *s) {
   return db;
 }
 
-static enum MHD_Result send_response(struct MHD_Connection *c, struct http_resp *r) {
+/* Sent with every answer of the routes: only this origin's scripts, styles,
+ * fonts, images (and data: images) and connections, no inline code, no
+ * plugins, no framing, forms posted here only. */
+static const char *const security_headers[][2] = {
+    {"Content-Security-Policy",
+     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"},
+    {"X-Content-Type-Options", "nosniff"},
+    {"Referrer-Policy", "same-origin"},
+    {"X-Frame-Options", "DENY"},
+    {"Cross-Origin-Opener-Policy", "same-origin"},
+};
+
+/* Sends `r` with the security headers, Cache-Control `cache` and, unless
+ * NULL, ETag `etag`. */
+static enum MHD_Result send_response_cached(struct MHD_Connection *c, struct http_resp *r, const char *cache,
+                                            const char *etag) {
   char *body;
   size_t len;
   const char *type;
@@ -79,16 +96,21 @@ static enum MHD_Result send_response(struct MHD_Connection *c, struct http_resp 
     return MHD_NO;
   }
   MHD_add_response_header(resp, "Content-Type", type);
-  MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-  MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-  MHD_add_response_header(resp, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
-  MHD_add_response_header(resp, "Cache-Control", "no-store");
+  for (size_t i = 0; i < sizeof security_headers / sizeof security_headers[0]; i++)
+    MHD_add_response_header(resp, security_headers[i][0], security_headers[i][1]);
+  MHD_add_response_header(resp, "Cache-Control", cache);
+  if (etag) MHD_add_response_header(resp, "ETag", etag);
   if (r->location[0]) MHD_add_response_header(resp, "Location", r->location);
   if (r->disposition[0]) MHD_add_response_header(resp, "Content-Disposition", r->disposition);
   if (r->status == 401) MHD_add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"appui\"");
   enum MHD_Result ret = MHD_queue_response(c, (unsigned)r->status, resp);
   MHD_destroy_response(resp);
   return ret;
+}
+
+/* Sends `r`, never to be stored by caches. */
+static enum MHD_Result send_response(struct MHD_Connection *c, struct http_resp *r) {
+  return send_response_cached(c, r, "no-store", NULL);
 }
 
 static enum MHD_Result send_error(struct MHD_Connection *c, int rc) {
@@ -257,12 +279,40 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     free(resp.bytes);
     ret = send_error(c, rc);
   } else {
-    ret = send_response(c, &resp);
+    /* Static files are cached by browsers (see asset.h); nothing else is. */
+    const char *cache = "no-store", *etag = NULL;
+    if (x->m.route->handler == asset_serve) asset_cache(&cache, &etag, x->m.params[0]);
+    ret = send_response_cached(c, &resp, cache, etag);
     json_decref(resp.json);
     free(resp.bytes);
   }
   log_debug("%s %s %d", method, url, rc ? http_status_of(rc) : resp.status);
   return ret;
+}
+
+static int hex_digit(char c) {
+  return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Decodes %HH in the path and the query values in place, like MHD's own
+ * decoder, except %00, left as it is: a decoded NUL byte would silently cut
+ * the path short (/static/appui.css%00.js would be served as appui.css) or
+ * a query value. Returns the new length. */
+static size_t on_unescape(void *cls, struct MHD_Connection *c, char *s) {
+  (void)cls;
+  (void)c;
+  char *w = s;
+  for (const char *r = s; *r;) {
+    int hi = r[0] == '%' ? hex_digit(r[1]) : -1, lo = hi >= 0 ? hex_digit(r[2]) : -1;
+    if (lo >= 0 && (hi | lo) != 0) {
+      *w++ = (char)(hi * 16 + lo);
+      r += 3;
+    } else {
+      *w++ = *r++;
+    }
+  }
+  *w = 0;
+  return (size_t)(w - s);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -309,6 +359,7 @@ int server_start(struct server **out, const struct server_options *o) {
   struct sockaddr_in sa;
   int rc = parse_listen(&sa, o->listen);
   *out = NULL;
+  if (!rc) rc = asset_init(); /* the static files' ETags, once */
   if (rc) return rc;
   struct server *s = calloc(1, sizeof *s);
   if (!s) return err_set(ERR_NOMEM, NULL, "mémoire insuffisante");
@@ -348,7 +399,7 @@ int server_start(struct server **out, const struct server_options *o) {
       on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
       MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_CONNECTION_TIMEOUT,
       (unsigned)30, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-      MHD_OPTION_END);
+      MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, s, MHD_OPTION_END);
   if (!s->daemon) {
     pthread_key_delete(s->db_key);
     engine_free(s->engine);

@@ -236,9 +236,12 @@ static void openapi_describes_exactly_the_route_table(void **state) {
   assert_int_equal(r.status, 200);
   assert_string_equal(json_string_value(json_object_get(r.json, "openapi")), "3.1.0");
   json_t *paths = json_object_get(r.json, "paths");
-  size_t n, documented = 0;
+  size_t n, documented = 0, api = 0;
   const struct route *t = route_table(&n);
   for (size_t i = 0; i < n; i++) {
+    /* The API is /healthz and /api/…; HTML pages and static files are not part of it. */
+    if (strncmp(t[i].pattern, "/api/", 5) != 0 && strcmp(t[i].pattern, "/healthz") != 0) continue;
+    api++;
     char method[8];
     size_t k;
     for (k = 0; t[i].method[k] && k < sizeof method - 1; k++) method[k] = (char)(t[i].method[k] | 0x20);
@@ -250,7 +253,7 @@ static void openapi_describes_exactly_the_route_table(void **state) {
   const char *path;
   json_t *item;
   json_object_foreach(paths, path, item) documented += json_object_size(item);
-  assert_int_equal(documented, n);
+  assert_int_equal(documented, api);
   done(&r);
 }
 
