@@ -44,6 +44,8 @@ bench: build
 	@tests/bench/run.sh $(BUILD)
 	@echo "== Moteur de circuits (bench_engine)"
 	@$(BUILD)/tests/bench/bench_engine
+	@echo "== Orientation, tableau de bord, statistiques, exports (bench_match)"
+	@$(BUILD)/tests/bench/bench_match $${APPUI_BENCH_DIR:-/tmp/appui-bench}/data
 
 clean:
 	rm -rf $(BUILD) $(ASAN)

@@ -16,7 +16,8 @@
 #define MAX_THEMES 32
 #define MAX_LIMIT 200
 #define LISTED_EXCLUSIONS 50
-#define FTS_TERMS 16
+#define FTS_TERMS 8   /* words searched per index */
+#define FTS_WORDS 48  /* words read from a request */
 
 enum { P_EVERYWHERE, P_COMMUNE, P_EPCI, P_DEPARTEMENT, P_ADHOC };
 enum { A_COMMUNE = 1, A_EPCI = 2, A_SYNDICAT = 4, A_SERVICE = 8 };
@@ -34,6 +35,15 @@ struct moffer {
   struct expr *elig; /* NULL when none or unparsable (elig_text set) */
 };
 
+/* The document frequency of every word of a text index, sorted by word. */
+struct vocab {
+  int n;
+  char **terms;
+  int64_t *df;
+  int64_t total;     /* documents of the index */
+  int64_t version;   /* profile_version when loaded (profiles only) */
+};
+
 /* The per-connection copy of the catalogue (db slot DB_SLOT_MATCH). */
 struct mcache {
   int64_t version;
@@ -43,7 +53,60 @@ struct mcache {
   char codes[MAX_THEMES][40], labels[MAX_THEMES][64];
   int64_t rules_id;
   struct rule_set *rules;
+  struct vocab offers, profiles; /* reloaded with the catalogue; profiles when profile_version moves */
 };
+
+static void vocab_free(struct vocab *v) {
+  for (int i = 0; i < v->n; i++) free(v->terms[i]);
+  free(v->terms);
+  free(v->df);
+  memset(v, 0, sizeof *v);
+}
+
+/* Loads the vocabulary read by `sql` (term, doc ordered by term) and the
+ * document count read by `count_sql`. */
+static int vocab_load(struct vocab *v, struct db *db, const char *sql, const char *count_sql, int64_t version) {
+  vocab_free(v);
+  sqlite3_stmt *st;
+  int rc = db_prepare(&st, db, count_sql), s, cap = 0;
+  if (rc) return rc;
+  if (sqlite3_step(st) == SQLITE_ROW) v->total = sqlite3_column_int64(st, 0);
+  db_done(st);
+  if ((rc = db_prepare(&st, db, sql))) return rc;
+  while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+    if (v->n == cap) {
+      cap = cap ? cap * 2 : 1024;
+      char **t = realloc(v->terms, (size_t)cap * sizeof *t);
+      if (t) v->terms = t;
+      int64_t *d = t ? realloc(v->df, (size_t)cap * sizeof *d) : NULL;
+      if (d) v->df = d;
+      if (!t || !d) {
+        s = SQLITE_NOMEM;
+        break;
+      }
+    }
+    if (!(v->terms[v->n] = db_col_strdup(st, 0))) {
+      s = SQLITE_NOMEM;
+      break;
+    }
+    v->df[v->n++] = sqlite3_column_int64(st, 1);
+  }
+  db_done(st);
+  if (s != SQLITE_DONE) {
+    vocab_free(v);
+    return s == SQLITE_NOMEM ? err_set(ERR_NOMEM, NULL, "mémoire insuffisante") : db_fail(db, s, "vocabulaire");
+  }
+  v->version = version;
+  return 0;
+}
+
+static int by_term(const void *key, const void *elem) { return strcmp(key, *(char *const *)elem); }
+
+/* Documents of `v` holding `term` (0 when none). */
+static int64_t vocab_df(const struct vocab *v, const char *term) {
+  char *const *hit = v->n ? bsearch(term, v->terms, (size_t)v->n, sizeof *v->terms, by_term) : NULL;
+  return hit ? v->df[hit - v->terms] : 0;
+}
 
 static void cache_clear(struct mcache *c) {
   for (int i = 0; i < c->n; i++) {
@@ -61,6 +124,8 @@ static void cache_free(void *p) {
   struct mcache *c = p;
   if (!c) return;
   cache_clear(c);
+  vocab_free(&c->offers);
+  vocab_free(&c->profiles);
   rule_set_free(c->rules);
   free(c);
 }
@@ -172,6 +237,11 @@ static int cache_get(struct mcache **out, struct db *db) {
   db_done(st);
   err_clear();
   if (s != SQLITE_DONE && s != SQLITE_ROW) return db_fail(db, s, "lecture du catalogue");
+  /* The words of the offers (the vocabulary is sorted by term as strcmp does:
+   * SQLite's BINARY collation over UTF-8 bytes). */
+  if ((rc = vocab_load(&c->offers, db, "SELECT term, doc FROM offer_vocab ORDER BY term COLLATE BINARY",
+                       "SELECT count(*) FROM offer", 0)))
+    return rc;
   c->version = version;
   *out = c;
   return 0;
@@ -337,48 +407,85 @@ static int isalnum_ascii(unsigned char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-/* Words of `text` worth searching, as an FTS5 query ("w1" OR "w2"…): words
- * of 4 bytes or more that are not common French words, longest first, at
- * most FTS_TERMS. Empty when none. */
-static void fts_query(char *out, size_t size, const char *text) {
+/* The words of a text as the indexes hold them. */
+struct words {
+  int n;
+  char w[FTS_WORDS][48];
+};
+
+/* Appends the byte `c` of a word lower-cased, or the base letter of a
+ * Latin-1 accented letter (C3 xx in UTF-8), as the tokenizer of the indexes
+ * (unicode61, remove_diacritics 2) does; other bytes are kept. */
+static size_t fold(char *out, size_t n, const unsigned char *p, size_t *used) {
+  static const char latin1[] = "aaaaaaaceeeeiiiidnooooo*ouuuuyts" /* C3 80..9F (upper) */
+                               "aaaaaaaceeeeiiiidnooooo/ouuuuyty"; /* C3 A0..BF (lower) */
+  if (p[0] == 0xC3 && p[1] >= 0x80 && p[1] <= 0xBF) {
+    out[n] = latin1[p[1] - 0x80];
+    *used = 2;
+    return n + 1;
+  }
+  out[n] = (char)(p[0] >= 'A' && p[0] <= 'Z' ? p[0] + 32 : p[0]);
+  *used = 1;
+  return n + 1;
+}
+
+static int in_word(const unsigned char *p) {
+  return isalnum_ascii(*p) ||
+         (*p >= 0x80 && !(p[0] == 0xE2 && p[1] == 0x80) && !(p[0] == 0xC2 && p[1] == 0xA0)); /* ’ « » and nbsp split */
+}
+
+/* The distinct words of `text` of 4 letters or more that are not common
+ * French words, folded as the indexes hold them, at most FTS_WORDS. */
+static void words_of(struct words *out, const char *text) {
   static const char *const stop[] = {
-      "avec", "dans", "pour", "nous", "vous", "sont", "leur", "leurs", "cette", "votre", "notre", "nos", "plus",
-      "mais", "donc", "comme", "entre", "sans", "sous", "apres", "avant", "depuis", "aussi", "tous", "toutes", "tout",
-      "fait", "faire", "souhaitons", "souhaite", "demande", "demandons", "mairie", "etre", "avoir", "elle", "elles",
-      "ils", "sommes", "avons", "quel", "quelle", "quelles", "quels", "dont", "ainsi", "chez", "vers", "lors", "afin",
-      "deux", "trois", "cela", "ceci", "celle", "celui", "ceux", "peut", "pouvons", "devons", "besoin", "sera", "sont"};
-  char words[FTS_TERMS * 4][48];
-  int n = 0;
-  out[0] = 0;
+      "avec", "dans", "pour", "nous", "vous", "sont", "leur", "leurs", "cette", "votre", "notre", "plus", "mais",
+      "donc", "comme", "entre", "sans", "sous", "apres", "avant", "depuis", "aussi", "tous", "toutes", "tout", "fait",
+      "faire", "souhaitons", "souhaite", "demande", "demandons", "mairie", "etre", "avoir", "elle", "elles", "sommes",
+      "avons", "quel", "quelle", "quelles", "quels", "dont", "ainsi", "chez", "vers", "lors", "afin", "deux", "trois",
+      "cela", "ceci", "celle", "celui", "ceux", "peut", "pouvons", "devons", "besoin", "sera"};
   const unsigned char *p = (const unsigned char *)(text ? text : "");
-  while (*p && n < FTS_TERMS * 4) {
-    /* A word: ASCII letters and digits, and any non-ASCII byte except the
-     * typographic apostrophe (E2 80 99) and non-breaking spaces. */
-    while (*p && !(isalnum_ascii(*p) || (*p >= 0x80 && !(p[0] == 0xE2 && p[1] == 0x80) && !(p[0] == 0xC2 && p[1] == 0xA0))))
-      p++;
-    const unsigned char *start = p;
-    while (*p && (isalnum_ascii(*p) || (*p >= 0x80 && !(p[0] == 0xE2 && p[1] == 0x80) && !(p[0] == 0xC2 && p[1] == 0xA0))))
-      p++;
-    size_t len = (size_t)(p - start);
-    if (len < 4 || len >= sizeof words[0]) continue;
+  out->n = 0;
+  while (*p && out->n < FTS_WORDS) {
+    while (*p && !in_word(p)) p++;
     char w[48];
-    for (size_t i = 0; i < len; i++) w[i] = (char)(start[i] < 0x80 && start[i] >= 'A' && start[i] <= 'Z' ? start[i] + 32 : start[i]);
-    w[len] = 0;
+    size_t n = 0, used, letters = 0;
+    while (*p && in_word(p)) {
+      if (n < sizeof w - 1) n = fold(w, n, p, &used), letters++;
+      else used = 1;
+      p += used;
+      while (*p >= 0x80 && *p < 0xC0) p++; /* a continuation byte left by a cut */
+    }
+    w[n] = 0;
+    if (letters < 4 || n >= sizeof w - 1) continue;
     int skip = 0;
     for (size_t i = 0; i < sizeof stop / sizeof stop[0] && !skip; i++) skip = !strcmp(stop[i], w);
-    for (int i = 0; i < n && !skip; i++) skip = !strcmp(words[i], w);
-    if (!skip) memcpy(words[n++], w, len + 1);
+    for (int i = 0; i < out->n && !skip; i++) skip = !strcmp(out->w[i], w);
+    if (!skip) memcpy(out->w[out->n++], w, n + 1);
   }
-  /* Longest first: a rough measure of how telling a word is. */
-  for (int i = 1; i < n; i++)
-    for (int j = i; j > 0 && strlen(words[j]) > strlen(words[j - 1]); j--) {
-      char t[48];
-      memcpy(t, words[j], sizeof t);
-      memcpy(words[j], words[j - 1], sizeof t);
-      memcpy(words[j - 1], t, sizeof t);
+}
+
+/* An FTS5 query ("w1" OR "w2"…) over the words of `ws` that tell something
+ * in the index whose vocabulary is `v`: present in at most a
+ * fifth of its `total` documents, or in 3 at most (a word found almost
+ * everywhere ranks nothing and costs the most), the rarest first, at most
+ * FTS_TERMS. Empty when none. */
+static void selective_query(char *out, size_t size, const struct vocab *v, const struct words *ws) {
+  struct {
+    int i;
+    int64_t df;
+  } keep[FTS_WORDS];
+  int n = 0;
+  out[0] = 0;
+  for (int i = 0; i < ws->n; i++) {
+    int64_t df = vocab_df(v, ws->w[i]);
+    if (df > 0 && (df * 5 <= v->total || df <= 3)) {
+      int k = n++;
+      while (k > 0 && keep[k - 1].df > df) keep[k] = keep[k - 1], k--;
+      keep[k].i = i, keep[k].df = df;
     }
-  for (int i = 0; i < n && i < FTS_TERMS; i++)
-    snprintf(out + strlen(out), size - strlen(out), "%s\"%.47s\"", i ? " OR " : "", words[i]);
+  }
+  for (int k = 0; k < n && k < FTS_TERMS; k++)
+    snprintf(out + strlen(out), size - strlen(out), "%s\"%.47s\"", k ? " OR " : "", ws->w[keep[k].i]);
 }
 
 /* A value per org, found by binary search. */
@@ -627,7 +734,8 @@ int match_run(json_t **out, struct db *db, const struct match_query *q, int flag
   int n_text = 0, n_hist = 0, n_load = 0, n_cont = 0, rc, have_who = 0, have_rules = 0;
   struct rule_result rr;
   json_t *result = NULL;
-  char query[FTS_TERMS * 52 + 8];
+  char query[FTS_TERMS * 52 + 8], hquery[FTS_TERMS * 52 + 8];
+  struct words ws;
   if (limit <= 0) limit = 10;
   if (limit > MAX_LIMIT) return err_set(ERR_INVALID, "limit", "%d offres au plus", MAX_LIMIT);
   if (q->n_themes < 1) return err_set(ERR_INVALID, "themes", "indiquez au moins une thématique");
@@ -655,12 +763,20 @@ int match_run(json_t **out, struct db *db, const struct match_query *q, int flag
     have_rules = 1;
   }
   /* Per-org and per-offer figures, each one indexed read. */
-  fts_query(query, sizeof query, q->text);
   sqlite3_stmt *st;
+  words_of(&ws, q->text);
+  int64_t pv = 0;
+  if (ws.n && (rc = db_int_for(&pv, db, "SELECT version FROM profile_version WHERE id = ?", "1"))) goto done;
+  if (ws.n && pv != c->profiles.version &&
+      (rc = vocab_load(&c->profiles, db, "SELECT term, doc FROM org_profile_vocab ORDER BY term COLLATE BINARY",
+                       "SELECT count(*) FROM org_profile", pv)))
+    goto done;
+  selective_query(query, sizeof query, &c->offers, &ws);
+  selective_query(hquery, sizeof hquery, &c->profiles, &ws);
   if ((rc = relevance(&text, &n_text, db, "SELECT rowid, bm25(offer_fts, 2.0, 1.0) FROM offer_fts WHERE offer_fts MATCH ?",
                       query)) ||
       (rc = relevance(&hist, &n_hist, db, "SELECT rowid, bm25(org_profile) FROM org_profile WHERE org_profile MATCH ?",
-                      query)))
+                      hquery)))
     goto done;
   if ((rc = db_prepare(&st, db, "SELECT org, open, 0 FROM org_load")) || (rc = orgvals(&load, &n_load, db, st, 1)))
     goto done;

@@ -28,6 +28,7 @@
 #include "fixture.h"
 #include "part.h"
 #include "request.h"
+#include "sla.h"
 #include "user.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -1003,6 +1004,465 @@ static void bad_filters_are_refused(void **state) {
   expect_counts(&g.coord, (F){.epci = "\" OR 1 --"}, g.t0, "");
 }
 
+/* ---- the copies kept by triggers, and the counts read from them ---- */
+
+/* Runs `fmt` (printf) as SQL on the test's database, outside the API: what
+ * an administrator's script or a later feature might do. */
+static void exec(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void exec(const char *fmt, ...) {
+  char sql[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(sql, sizeof sql, fmt, ap);
+  va_end(ap);
+  char *e = NULL;
+  if (sqlite3_exec(db_sqlite(g.db), sql, NULL, NULL, &e) != SQLITE_OK) fail_msg("%s : %s", sql, e ? e : "?");
+}
+
+/* What migration 0008 keeps by triggers agrees with what it copies:
+ * part.request_status is its request's status, request_theme holds the
+ * request's themes with its status and deadline, request_status_count the
+ * number of requests of each status (rows of 0 allowed, none negative). */
+static void expect_copies_right(const char *when) {
+  static const struct {
+    const char *what, *sql;
+  } checks[] = {
+      {"part.request_status",
+       "SELECT count(*) FROM part p LEFT JOIN request r ON r.id = p.request WHERE p.request_status IS NOT r.status"},
+      {"request_theme.status, due_at",
+       "SELECT count(*) FROM request_theme t LEFT JOIN request r ON r.id = t.request "
+       "WHERE t.status IS NOT r.status OR t.due_at IS NOT r.due_at"},
+      {"request_theme (lignes manquantes)",
+       "SELECT count(*) FROM (SELECT r.id, j.value FROM request r, json_each(r.themes) j "
+       "EXCEPT SELECT request, theme FROM request_theme)"},
+      {"request_theme (lignes en trop)",
+       "SELECT count(*) FROM (SELECT request, theme FROM request_theme "
+       "EXCEPT SELECT r.id, j.value FROM request r, json_each(r.themes) j)"},
+      {"request_status_count (manquants)",
+       "SELECT count(*) FROM (SELECT status, count(*) FROM request GROUP BY status "
+       "EXCEPT SELECT status, n FROM request_status_count WHERE n > 0)"},
+      {"request_status_count (en trop)",
+       "SELECT count(*) FROM (SELECT status, n FROM request_status_count WHERE n <> 0 "
+       "EXCEPT SELECT status, count(*) FROM request GROUP BY status)"},
+  };
+  for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
+    int64_t n = fixture_int(g.db, checks[i].sql);
+    if (n) fail_msg("%s : %lld écart(s) après %s", checks[i].what, (long long)n, when);
+  }
+}
+
+static void copies_follow_every_change(void **state) {
+  (void)state;
+  build_board();
+  typedef struct board_filter F;
+  const struct user *c = &g.coord;
+  const int64_t t = g.t0 + DAY, now = g.t0 + 2 * DAY;
+  expect_copies_right("le tableau de départ");
+  /* Statuses, codes and process labels: a status no request has any more
+   * keeps a row of 0, and no column. */
+  assert_int_equal(db_begin(g.db), 0);
+  set_status(g.r[1], "waiting", t);
+  set_status(g.r[3], "Visite programmée", t);
+  assert_int_equal(db_commit(g.db), 0);
+  expect_copies_right("des changements de statut");
+  assert_int_equal(fixture_int(g.db, "SELECT n FROM request_status_count WHERE status = 'En instruction'"), 0);
+  expect_counts(c, (F){0}, now, "filed=1 qualifying=1 dispatched=1 waiting=1 closed=1 Visite programmée=1");
+  expect_counts(&g.head_atd, (F){0}, now, "qualifying=1 dispatched=1 waiting=1");
+  expect_counts(c, (F){.org = "caue31"}, now, "dispatched=1 Visite programmée=1");
+  expect_counts(c, (F){.agent = "agent@atd31.example"}, now, "waiting=1");
+  expect_counts(c, (F){.agent = "agent@atd31.example", .part_state = "accepted"}, now, "waiting=1");
+  expect_counts(c, (F){.theme = "urbanisme"}, now, "dispatched=1 Visite programmée=1");
+  /* Moves of parts, an assignment, and a handover to another org: the
+   * part keeps its request, so its copy of the status; the org that
+   * handed over no longer sees the request. */
+  assert_int_equal(db_begin(g.db), 0);
+  move(g.r[2], "atd31", PART_ACCEPT, t);
+  if (part_handover_tx(g.db, &g.coord, g.r[1], "atd31", "dvi31", NULL, t)) fail_msg("part_handover_tx: %s", err_msg());
+  if (part_assign_tx(g.db, &g.coord, g.r[2], "atd31", "agent@atd31.example", t))
+    fail_msg("part_assign_tx: %s", err_msg());
+  assert_int_equal(db_commit(g.db), 0);
+  expect_copies_right("des mises en relation");
+  expect_counts(&g.head_atd, (F){0}, now, "qualifying=1 dispatched=1");
+  expect_counts(&g.agent_atd, (F){0}, now, "qualifying=1 dispatched=1");
+  expect_counts(c, (F){.org = "dvi31"}, now, "waiting=1 closed=1");
+  expect_counts(c, (F){.org = "dvi31", .part_state = "proposed"}, now, "waiting=1");
+  expect_counts(c, (F){.org = "atd31", .part_state = "accepted"}, now, "dispatched=1");
+  expect_counts(c, (F){.agent = "agent@atd31.example"}, now, "dispatched=1");
+  expect_counts(&g.head_atd, (F){.org = "dvi31"}, now, "");
+  /* Deadlines: written as sla.c writes them, and cleared by a closing;
+   * the copy in request_theme follows, and so do the late counts. */
+  exec("UPDATE request SET due_at = %lld WHERE id = %lld", (long long)(g.t0 + 3 * HOUR), (long long)g.r[2]);
+  assert_int_equal(db_begin(g.db), 0);
+  set_status(g.r[4], "closed", t);
+  assert_int_equal(db_commit(g.db), 0);
+  expect_copies_right("des échéances");
+  assert_int_equal(due_of(g.r[4]), 0);
+  expect_counts(c, (F){.late = "yes"}, now, "dispatched=1");
+  expect_counts(c, (F){.late = "yes", .theme = "urbanisme"}, now, "dispatched=1");
+  expect_counts(c, (F){.late = "soon", .theme = "urbanisme"}, g.t0 + 2 * HOUR, "dispatched=1");
+  expect_counts(c, (F){.late = "no", .theme = "voirie"}, now, "qualifying=1 waiting=1 closed=1");
+  expect_counts(&g.head_caue, (F){.late = "yes"}, now, "dispatched=1");
+  expect_counts(&g.head_caue, (F){.late = "no"}, now, "Visite programmée=1");
+  expect_counts(c, (F){.late = "yes", .org = "atd31", .part_state = "accepted"}, now, "dispatched=1");
+  /* New themes: the rows of the index are rebuilt with the status and
+   * the deadline. */
+  exec("UPDATE request SET themes = '[\"energie\",\"urbanisme\"]' WHERE id = %lld", (long long)g.r[2]);
+  expect_copies_right("un changement de thématiques");
+  expect_counts(c, (F){.late = "yes", .theme = "energie"}, now, "dispatched=1");
+  expect_counts(c, (F){.late = "yes", .theme = "voirie"}, now, "");
+  /* A part moved to another request takes that request's status. */
+  exec("UPDATE part SET request = %lld WHERE request = %lld AND org = (SELECT id FROM org WHERE slug = 'dvi31')",
+       (long long)g.r[5], (long long)g.r[6]);
+  expect_copies_right("une part déplacée");
+  expect_counts(c, (F){.org = "dvi31"}, now, "qualifying=1 waiting=1");
+  /* Deletions: a request written outside the API, with a part and a
+   * running deadline, then the part, then the request, deleted. */
+  exec("INSERT INTO request (id, collectivity, title, description, themes, status, filed_at, updated_at, due_at) "
+       "VALUES (2025999999, '31001', 'Essai', 'Essai', '[\"voirie\"]', 'Brouillon', %lld, %lld, %lld)",
+       (long long)t, (long long)t, (long long)g.t0);
+  exec("INSERT INTO part (request, org, role, state, created_at, updated_at) "
+       "SELECT 2025999999, id, 'lead', 'proposed', %lld, %lld FROM org WHERE slug = 'caue31'",
+       (long long)t, (long long)t);
+  expect_copies_right("une demande ajoutée hors de l'API");
+  expect_counts(&g.head_caue, (F){0}, now, "dispatched=1 Brouillon=1 Visite programmée=1");
+  expect_counts(c, (F){.late = "yes", .theme = "voirie"}, now, "Brouillon=1");
+  expect_counts(c, (F){.org = "caue31", .part_state = "proposed"}, now, "Brouillon=1");
+  exec("DELETE FROM part WHERE request = 2025999999");
+  expect_copies_right("une mise en relation supprimée");
+  expect_counts(&g.head_caue, (F){0}, now, "dispatched=1 Visite programmée=1");
+  exec("DELETE FROM request WHERE id = 2025999999");
+  expect_copies_right("une demande supprimée");
+  assert_int_equal(fixture_int(g.db, "SELECT n FROM request_status_count WHERE status = 'Brouillon'"), 0);
+  expect_counts(c, (F){0}, now, "qualifying=1 dispatched=1 waiting=1 closed=2 Visite programmée=1");
+  expect_counts(c, (F){.late = "yes"}, now, "dispatched=1");
+  expect_counts(c, (F){.late = "no"}, now, "qualifying=1 waiting=1 closed=2 Visite programmée=1");
+}
+
+/* ---- property: the counts are those of a plain GROUP BY ---- */
+
+static uint64_t seed;
+static uint64_t rnd(void) { /* xorshift64 */
+  seed ^= seed << 13;
+  seed ^= seed >> 7;
+  seed ^= seed << 17;
+  return seed;
+}
+static int pick(int n) { return (int)(rnd() % (uint64_t)n); }
+static const char *nz(const char *s) { return s ? s : "-"; }
+static int chance(int percent) { return pick(100) < percent; }
+
+/* board_counts() as {status: count}; checks that every count is positive
+ * and that total is their sum. */
+static json_t *counts_map(const struct user *u, const struct board_filter *f, int64_t now) {
+  json_t *o = NULL, *map = json_object(), *c;
+  if (board_counts(&o, g.db, u, f, now)) fail_msg("board_counts: %s", err_msg());
+  json_int_t sum = 0;
+  size_t i;
+  json_array_foreach(json_object_get(o, "columns"), i, c) {
+    json_int_t n = json_integer_value(json_object_get(c, "count"));
+    assert_true(n > 0);
+    sum += n;
+    json_object_set_new(map, str(c, "status"), json_integer(n));
+  }
+  assert_int_equal(json_integer_value(json_object_get(o, "total")), sum);
+  json_decref(o);
+  return map;
+}
+
+/* The same by the plainest query: every request, the permission rule and
+ * each filter written out, grouped by status. *total gets the sum. */
+static json_t *plain_counts(int64_t *total, const struct user *u, const struct board_filter *f, int64_t now) {
+  char sql[2048] = "SELECT r.status, count(*) FROM request r WHERE 1";
+  if (u->role == ROLE_HEAD || u->role == ROLE_AGENT)
+    strcat(sql, " AND EXISTS (SELECT 1 FROM part p WHERE p.request = r.id AND p.org = :me)");
+  if (f->theme) strcat(sql, " AND EXISTS (SELECT 1 FROM request_theme t WHERE t.request = r.id AND t.theme = :theme)");
+  if (f->org)
+    strcat(sql, " AND EXISTS (SELECT 1 FROM part p JOIN org o ON o.id = p.org WHERE p.request = r.id "
+                "AND o.slug = :org AND (:ps IS NULL OR p.state = :ps))");
+  if (f->agent)
+    strcat(sql, " AND EXISTS (SELECT 1 FROM part p JOIN user a ON a.id = p.agent WHERE p.request = r.id "
+                "AND a.email = :agent AND (:ps IS NULL OR p.state = :ps))");
+  if (f->collectivity) strcat(sql, " AND r.collectivity = :coll");
+  if (f->epci) strcat(sql, " AND r.epci = :epci");
+  if (f->late && !strcmp(f->late, "yes")) strcat(sql, " AND r.due_at < :now");
+  if (f->late && !strcmp(f->late, "soon")) strcat(sql, " AND r.due_at >= :now AND r.due_at < :soon");
+  if (f->late && !strcmp(f->late, "no")) strcat(sql, " AND (r.due_at IS NULL OR r.due_at >= :now)");
+  strcat(sql, " GROUP BY r.status");
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db_sqlite(g.db), sql, -1, &st, NULL) != SQLITE_OK)
+    fail_msg("%s : %s", sql, sqlite3_errmsg(db_sqlite(g.db)));
+  const char *names[] = {":theme", ":org", ":ps", ":agent", ":coll", ":epci"};
+  const char *values[] = {f->theme, f->org, f->part_state, f->agent, f->collectivity, f->epci};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+    int k = sqlite3_bind_parameter_index(st, names[i]);
+    if (k) sqlite3_bind_text(st, k, values[i], -1, SQLITE_STATIC);
+  }
+  int k;
+  if ((k = sqlite3_bind_parameter_index(st, ":me"))) sqlite3_bind_int64(st, k, u->org);
+  if ((k = sqlite3_bind_parameter_index(st, ":now"))) sqlite3_bind_int64(st, k, now);
+  if ((k = sqlite3_bind_parameter_index(st, ":soon"))) sqlite3_bind_int64(st, k, sla_soon_limit(now));
+  json_t *map = json_object();
+  *total = 0;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    json_object_set_new(map, (const char *)sqlite3_column_text(st, 0), json_integer(sqlite3_column_int64(st, 1)));
+    *total += sqlite3_column_int64(st, 1);
+  }
+  sqlite3_finalize(st);
+  return map;
+}
+
+/* Ways of counting the board, as fragments of the statements it runs:
+ * the property test must have gone through each of them. */
+static const char *const count_paths[] = {
+    "SELECT status, n FROM request_status_count",                          /* no filter */
+    "WHERE r.status = sc.status AND r.due_at >= :lo",                      /* lateness, per status */
+    "FROM request_theme WHERE theme = :theme AND status = sc.status",      /* theme and lateness */
+    "UNION ALL SELECT status, -n FROM y",                                  /* not late: all minus late */
+    "FROM (SELECT request AS id, request_status AS status FROM part WHERE org = :org)",       /* an org */
+    "FROM (SELECT request AS id, request_status AS status FROM part WHERE org = :perm_org)",  /* one's own org */
+    "AND request_status = sc.status AND state = :ps",                      /* a part state, per status */
+    "count(DISTINCT r.id)",                                                /* an agent */
+    "FROM part d CROSS JOIN request r ON r.id = d.request",                /* parts and their requests */
+    "+r.id IN (SELECT request FROM request_theme WHERE theme = :theme)",   /* a theme's list */
+    "EXISTS (SELECT 1 FROM request_theme bt WHERE bt.request = r.id",      /* a theme's probe */
+    "+r.id IN (SELECT request FROM part WHERE org = :org",                 /* an org's list */
+    "EXISTS (SELECT 1 FROM part bo WHERE bo.request = r.id",               /* an org's probe */
+    "EXISTS (SELECT 1 FROM part p WHERE p.request = r.id AND p.org = :perm_org)", /* the permission rule */
+};
+static int path_seen[sizeof count_paths / sizeof count_paths[0]];
+
+static int trace_paths(unsigned type, void *ctx, void *stmt, void *text) {
+  (void)type, (void)ctx, (void)stmt;
+  if (strncmp(text, "WITH ", 5) != 0) return 0; /* the counts only */
+  for (size_t i = 0; i < sizeof count_paths / sizeof count_paths[0]; i++)
+    if (strstr(text, count_paths[i])) path_seen[i] = 1;
+  return 0;
+}
+
+/* One request filed at `at` with random collectivity, themes (sorted, as
+ * request.themes is) and offer. */
+static void file_random(int64_t at) {
+  static const char *const colls[] = {"31001", "31555", "243100518", "31395"};
+  static const char *const all[] = {"energie", "urbanisme", "voirie"};
+  static const char *const offers[] = {NULL, "atd-voirie", "caue-urba"};
+  const char *themes[3];
+  int n = 0;
+  for (int i = 0; i < 3; i++)
+    if (chance(45)) themes[n++] = all[i];
+  if (!n) themes[n++] = all[pick(3)];
+  file_tx(NULL, colls[pick(4)], "Demande au hasard", themes, n, offers[pick(3)], at);
+}
+
+/* A random part (its request and org), in one of `states` (a list of
+ * quoted states for SQL), or 0. */
+static int64_t random_part(char org[16], const char *states) {
+  char sql[256];
+  snprintf(sql, sizeof sql, "SELECT count(*) FROM part WHERE state IN (%s)", states);
+  int64_t n = fixture_int(g.db, sql);
+  if (!n) return 0;
+  snprintf(sql, sizeof sql,
+           "SELECT p.request, o.slug FROM part p JOIN org o ON o.id = p.org WHERE p.state IN (%s) "
+           "ORDER BY p.id LIMIT 1 OFFSET %d",
+           states, pick((int)n));
+  sqlite3_stmt *st;
+  int64_t id = 0;
+  if (sqlite3_prepare_v2(db_sqlite(g.db), sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+    id = sqlite3_column_int64(st, 0);
+    snprintf(org, 16, "%s", (const char *)sqlite3_column_text(st, 1));
+  }
+  sqlite3_finalize(st);
+  return id;
+}
+
+static int64_t random_request(void) {
+  char sql[128];
+  int64_t n = fixture_int(g.db, "SELECT count(*) FROM request");
+  snprintf(sql, sizeof sql, "SELECT id FROM request ORDER BY id LIMIT 1 OFFSET %d", pick((int)n));
+  return fixture_int(g.db, sql);
+}
+
+/* A refusal of the API (a move not allowed, an org already there…) is
+ * part of the game: nothing was written. */
+static void allowed(int rc, const char *what) {
+  if (rc && rc != ERR_CONFLICT && rc != ERR_INVALID && rc != ERR_NOTFOUND) fail_msg("%s : %s", what, err_msg());
+  err_clear();
+}
+
+/* `n` random changes of every kind the copies must follow, at *at. */
+static void random_changes(int n, int64_t *at) {
+  static const char *const orgs[] = {"atd31", "caue31", "dvi31"};
+  static const char *const statuses[] = {"filed",  "qualifying", "dispatched",     "in_progress",
+                                         "waiting", "closed",     "cancelled",      "En instruction",
+                                         "Visite programmée"};
+  static const char *const themes[] = {"[\"voirie\"]", "[\"urbanisme\"]", "[\"energie\",\"voirie\"]",
+                                       "[\"energie\",\"urbanisme\",\"voirie\"]"};
+  static int64_t raw = 2024900000; /* requests written outside the API (a year the API does not number) */
+  char org[16];
+  int64_t id;
+  assert_int_equal(db_begin(g.db), 0);
+  for (int i = 0; i < n; i++) {
+    *at += MINUTE;
+    switch (pick(12)) {
+    case 0: file_random(*at); break;
+    case 1:
+    case 2:
+      id = random_request();
+      allowed(part_propose_tx(NULL, g.db, &g.coord, id, orgs[pick(3)], NULL, chance(50) ? "lead" : "contributor", *at),
+              "part_propose_tx");
+      break;
+    case 3: {
+      static const enum part_op ops[] = {PART_ACCEPT, PART_DECLINE, PART_START, PART_DONE, PART_CANCEL};
+      enum part_op op = ops[pick(5)];
+      if ((id = random_part(org, "'proposed', 'accepted', 'in_progress'")))
+        allowed(part_move_tx(NULL, g.db, &g.coord, id, org, op, "Motif", *at), "part_move_tx");
+      break;
+    }
+    case 4:
+      if ((id = random_part(org, "'proposed', 'accepted', 'in_progress'")))
+        allowed(part_handover_tx(g.db, &g.coord, id, org, orgs[pick(3)], NULL, *at), "part_handover_tx");
+      break;
+    case 5:
+      if ((id = random_part(org, "'proposed', 'accepted', 'in_progress'")) && !strcmp(org, "atd31"))
+        allowed(part_assign_tx(g.db, &g.coord, id, org,
+                               chance(70) ? "agent@atd31.example" : chance(50) ? "chef@atd31.example" : NULL, *at),
+                "part_assign_tx");
+      break;
+    case 6:
+      id = random_request();
+      allowed(request_set_status_tx(g.db, &g.coord, id, statuses[pick(9)], NULL, *at), "request_set_status_tx");
+      break;
+    case 7: /* a deadline, as sla.c writes it */
+      id = random_request();
+      if (chance(20)) exec("UPDATE request SET due_at = NULL WHERE id = %lld", (long long)id);
+      else exec("UPDATE request SET due_at = %lld WHERE id = %lld", (long long)(g.t0 + pick(20 * 24) * HOUR),
+                (long long)id);
+      break;
+    case 8:
+      exec("UPDATE request SET themes = '%s' WHERE id = %lld", themes[pick(4)], (long long)random_request());
+      break;
+    case 9: /* the ATD agent on another org's part: an agent who changed org
+             * may have parts of two orgs on one request */
+      if (chance(50)) {
+        const char *pairs = "FROM part p1 JOIN part p2 ON p2.request = p1.request AND p2.org <> p1.org "
+                            "WHERE p1.agent = (SELECT id FROM user WHERE email = 'agent@atd31.example')";
+        char sql[512];
+        snprintf(sql, sizeof sql, "SELECT count(*) %s", pairs);
+        int64_t pairs_n = fixture_int(g.db, sql);
+        if (pairs_n)
+          exec("UPDATE part SET agent = (SELECT id FROM user WHERE email = 'agent@atd31.example') WHERE id = "
+               "(SELECT p2.id %s ORDER BY p2.id LIMIT 1 OFFSET %d)",
+               pairs, pick((int)pairs_n));
+        break;
+      }
+      exec("UPDATE part SET agent = (SELECT id FROM user WHERE email = 'agent@atd31.example') WHERE id = "
+           "(SELECT id FROM part WHERE org <> (SELECT id FROM org WHERE slug = 'atd31') ORDER BY id LIMIT 1 "
+           "OFFSET %d)",
+           pick(1 + (int)fixture_int(g.db, "SELECT count(*) FROM part")));
+      break;
+    case 10: /* deleted parts, and requests written then deleted outside the API */
+      if (chance(50)) {
+        exec("DELETE FROM part WHERE id = (SELECT id FROM part ORDER BY id LIMIT 1 OFFSET %d)",
+             pick(1 + (int)fixture_int(g.db, "SELECT count(*) FROM part")));
+      } else if (chance(50) && (id = fixture_int(g.db, "SELECT coalesce(min(id), 0) FROM request r WHERE id BETWEEN 2024900000 AND 2024999999 "
+                                                     "AND NOT EXISTS (SELECT 1 FROM event WHERE request = r.id) "
+                                                     "AND NOT EXISTS (SELECT 1 FROM sla WHERE request = r.id)"))) {
+        /* (one the API has not touched: the journal is never deleted) */
+        exec("DELETE FROM part WHERE request = %lld", (long long)id);
+        exec("DELETE FROM request WHERE id = %lld", (long long)id);
+      } else {
+        raw++;
+        exec("INSERT INTO request (id, collectivity, title, description, themes, status, filed_at, updated_at, "
+             "due_at, epci) VALUES (%lld, '31555', 'Hors API', 'Hors API', '%s', '%s', %lld, %lld, %s, "
+             "'243100518')",
+             (long long)raw, themes[pick(4)], statuses[pick(9)], (long long)*at, (long long)*at,
+             chance(50) ? "NULL" : "1741000000000");
+        exec("INSERT INTO part (request, org, role, state, agent, created_at, updated_at) SELECT %lld, o.id, 'lead', "
+             "'accepted', (SELECT id FROM user WHERE email = 'agent@atd31.example'), 0, 0 FROM org o "
+             "WHERE o.slug = '%s'",
+             (long long)raw, orgs[pick(3)]);
+      }
+      break;
+    case 11: /* a part moved to another request (at most one per org) */
+      exec("UPDATE OR IGNORE part SET request = %lld WHERE id = (SELECT id FROM part ORDER BY id LIMIT 1 OFFSET %d)",
+           (long long)random_request(), pick(1 + (int)fixture_int(g.db, "SELECT count(*) FROM part")));
+      break;
+    }
+  }
+  assert_int_equal(db_commit(g.db), 0);
+}
+
+/* A random filter over the values of the test data (and a few that match
+ * nothing). */
+static struct board_filter random_filter(void) {
+  static const char *const themes[] = {"voirie", "urbanisme", "energie", "tourisme"};
+  static const char *const orgs[] = {"atd31", "caue31", "dvi31"};
+  static const char *const agents[] = {"agent@atd31.example", "chef@atd31.example"};
+  static const char *const states[] = {"proposed", "accepted", "declined", "in_progress", "done", "cancelled"};
+  static const char *const colls[] = {"31001", "31555", "243100518", "31395"};
+  static const char *const late[] = {"yes", "soon", "no"};
+  struct board_filter f = {0};
+  if (chance(40)) f.theme = themes[pick(4)];
+  if (chance(35)) f.org = orgs[pick(3)];
+  if (chance(25)) f.agent = agents[pick(2)];
+  if ((f.org || f.agent) && chance(40)) f.part_state = states[pick(6)];
+  if (chance(15)) f.collectivity = colls[pick(4)];
+  if (chance(15)) f.epci = chance(50) ? "243100518" : g.epci_agassac;
+  if (chance(50)) f.late = late[pick(3)];
+  if (chance(10)) f.status = "closed"; /* no effect on counts */
+  return f;
+}
+
+static void counts_equal_a_plain_group_by(void **state) {
+  (void)state;
+  const struct user *actors[] = {&g.coord, &g.admin, &g.head_atd, &g.agent_atd, &g.head_caue};
+  const char *env = getenv("APPUI_TEST_SEED");
+  seed = env ? strtoull(env, NULL, 10) : 20250303;
+  if (!seed) seed = 1;
+  print_message("graine %llu (APPUI_TEST_SEED)\n", (unsigned long long)seed);
+  memset(path_seen, 0, sizeof path_seen);
+  sqlite3_trace_v2(db_sqlite(g.db), SQLITE_TRACE_STMT, trace_paths, NULL);
+  int64_t at = g.t0;
+  assert_int_equal(db_begin(g.db), 0);
+  for (int i = 0; i < 40; i++) file_random(at += MINUTE);
+  assert_int_equal(db_commit(g.db), 0);
+  for (int round = 0; round < 6; round++) {
+    random_changes(round ? 40 : 120, &at);
+    expect_copies_right("des changements au hasard");
+    for (int k = 0; k < 150; k++) {
+      struct board_filter f = random_filter();
+      const struct user *u = actors[pick(5)];
+      const int64_t now = g.t0 + pick(24 * 24) * HOUR + pick(60) * MINUTE;
+      int64_t total = 0, rows = -1;
+      json_t *got = counts_map(u, &f, now), *want = plain_counts(&total, u, &f, now);
+      if (!json_equal(got, want)) {
+        char *a = json_dumps(got, JSON_SORT_KEYS), *b = json_dumps(want, JSON_SORT_KEYS);
+        fail_msg("tour %d, comptes %s au lieu de %s (acteur %s ; theme %s org %s état %s agent %s collectivité %s "
+                 "epci %s retard %s ; now %lld ; graine %s)",
+                 round, a, b, u->email, nz(f.theme), nz(f.org), nz(f.part_state), nz(f.agent), nz(f.collectivity),
+                 nz(f.epci), nz(f.late),
+                 (long long)now, env ? env : "20250303");
+      }
+      json_decref(got);
+      /* The export reads the same view (of one status when asked). */
+      if (f.status) total = json_integer_value(json_object_get(want, f.status));
+      json_decref(want);
+      if (k % 5 == 0) {
+        struct buf b = BUF_INIT;
+        if (board_export(&rows, NULL, &b, EXPORT_CSV, g.db, u, &f, now, NULL)) fail_msg("board_export: %s", err_msg());
+        buf_free(&b);
+        if (rows != total)
+          fail_msg("tour %d, export de %lld lignes au lieu de %lld (acteur %s ; theme %s org %s état %s agent %s "
+                   "collectivité %s epci %s retard %s statut %s ; now %lld)",
+                   round, (long long)rows, (long long)total, u->email, nz(f.theme), nz(f.org), nz(f.part_state),
+                   nz(f.agent), nz(f.collectivity), nz(f.epci), nz(f.late), nz(f.status), (long long)now);
+      }
+    }
+  }
+  sqlite3_trace_v2(db_sqlite(g.db), 0, NULL, NULL);
+  for (size_t i = 0; i < sizeof count_paths / sizeof count_paths[0]; i++)
+    if (!path_seen[i]) fail_msg("aucun compte n'est passé par « %s »", count_paths[i]);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void) {
@@ -1015,6 +1475,8 @@ int main(void) {
       T(export_csv_and_xlsx),
       T(stats_on_a_known_set),
       T(bad_filters_are_refused),
+      T(copies_follow_every_change),
+      T(counts_equal_a_plain_group_by),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
