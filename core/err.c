@@ -51,6 +51,7 @@ const char *err_name(int code) {
   case ERR_NOMEM: return "out_of_memory";
   case ERR_BUSY: return "busy";
   case ERR_USAGE: return "usage";
+  case ERR_TOOMANY: return "too_many_requests";
   default: return "internal";
   }
 }

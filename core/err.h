@@ -23,7 +23,8 @@ enum {
   ERR_NOMEM = -11,      /* out of memory (500) */
   ERR_BUSY = -12,       /* database busy after retries (503) */
   ERR_USAGE = -13,      /* wrong command-line usage (exit status 2) */
-  ERR_INTERNAL = -14    /* bug or unexpected state (500) */
+  ERR_INTERNAL = -14,   /* bug or unexpected state (500) */
+  ERR_TOOMANY = -15     /* too many attempts: wait and retry (429) */
 };
 
 /* Records `code`, the offending `field` (may be NULL) and a printf-style

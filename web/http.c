@@ -46,6 +46,7 @@ int http_status_of(int rc) {
   case ERR_USAGE: return 400;
   case ERR_UNAUTH: return 401;
   case ERR_MEDIATYPE: return 415;
+  case ERR_TOOMANY: return 429;
   case ERR_BUSY: return 503;
   default: return 500;
   }
