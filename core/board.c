@@ -725,8 +725,8 @@ static const struct export_column export_cols[] = {
 #define EXPORT_SQL                                                                                                \
   "SELECT r.ref, r.filed_at, (SELECT name FROM collectivity WHERE code = r.collectivity), r.collectivity, "       \
   "(SELECT name FROM collectivity WHERE code = r.epci), r.title, "                                                \
-  "(SELECT group_concat(label, ', ') FROM (SELECT th.label FROM request_theme x CROSS JOIN theme th "              \
-  "  ON th.code = x.theme WHERE x.request = r.id ORDER BY th.position)), "                                        \
+  "(SELECT group_concat(label, ', ') FROM (SELECT th.label FROM json_each(r.themes) x CROSS JOIN theme th "       \
+  "  ON th.code = x.value ORDER BY th.position)), "                                                                \
   "coalesce((SELECT label FROM status WHERE code = r.status), r.status), "                                        \
   "(SELECT o.name FROM part p CROSS JOIN org o ON o.id = p.org WHERE p.request = r.id AND p.role = 'lead' "       \
   "  AND p.state NOT IN ('declined', 'cancelled') LIMIT 1), "                                                     \
