@@ -518,6 +518,33 @@ static int reject_tx(struct db *db, void *arg) {
   return rc;
 }
 
+/* Takes in a file pushed with git: refused (`why` set), it is recorded
+ * once in process_rejection; valid, it is registered by `reg_fn` (a
+ * process or a ruleset) and pinned when new. */
+static int take_pushed(struct store_reconcile *out, struct store *s, struct db *db, const struct user *actor,
+                       const char *key, const char *blob, const char *commit, const char *why, const char *text,
+                       size_t size, const char *author, int (*reg_fn)(struct db *, void *)) {
+  int rc;
+  if (why) {
+    struct reject r = {actor, key, blob, commit, why, 0};
+    rc = db_write(db, reject_tx, &r);
+    out->rejected += r.recorded;
+    return rc;
+  }
+  struct store_version v;
+  memset(&v, 0, sizeof v);
+  snprintf(v.process, sizeof v.process, "%s", key);
+  snprintf(v.blob, sizeof v.blob, "%s", blob);
+  snprintf(v.commit, sizeof v.commit, "%s", commit);
+  struct reg r = {&v, actor, text, size, author};
+  rc = db_write(db, reg_fn, &r);
+  if (!rc && v.created) {
+    out->versions++;
+    rc = pin(s, &v);
+  }
+  return rc;
+}
+
 /* The rules files of `tree` (rules/<name>.rules) pushed with git: a changed
  * valid file becomes a version, an invalid one is recorded once. */
 static int reconcile_rules(struct store_reconcile *out, struct store *s, struct db *db, const struct user *actor,
@@ -563,25 +590,10 @@ static int reconcile_rules(struct store_reconcile *out, struct store *s, struct 
     const char *text = git_blob_rawcontent(b);
     size_t size = (size_t)git_blob_rawsize(b);
     struct rule_error re;
-    if (!text_is_slug(name) || check_rules(&re, db, text, size)) {
-      char why[512];
-      snprintf(why, sizeof why, "%s", text_is_slug(name) ? err_msg() : "nom de fichier invalide (a-z, 0-9, -)");
-      struct reject r = {actor, key, blob, commit, why, 0};
-      rc = db_write(db, reject_tx, &r);
-      out->rejected += r.recorded;
-    } else {
-      struct store_version v;
-      memset(&v, 0, sizeof v);
-      snprintf(v.process, sizeof v.process, "%s", key);
-      snprintf(v.blob, sizeof v.blob, "%s", blob);
-      snprintf(v.commit, sizeof v.commit, "%s", commit);
-      struct reg r = {&v, actor, text, size, author};
-      rc = db_write(db, register_rules_tx, &r);
-      if (!rc && v.created) {
-        out->versions++;
-        rc = pin(s, &v);
-      }
-    }
+    char why[512] = "";
+    if (!text_is_slug(name)) snprintf(why, sizeof why, "nom de fichier invalide (a-z, 0-9, -)");
+    else if (check_rules(&re, db, text, size)) snprintf(why, sizeof why, "%s", err_msg());
+    rc = take_pushed(out, s, db, actor, key, blob, commit, *why ? why : NULL, text, size, author, register_rules_tx);
     git_blob_free(b);
   }
 done:
@@ -646,25 +658,9 @@ int store_reconcile(struct store_reconcile *out, struct store *s, struct db *db,
     int bad = bpmn_compile(&m, &report, xml, size, &opt);
     bpmn_free(m);
     bpmn_report_free(&report);
-    if (bad) {
-      char why[512];
-      snprintf(why, sizeof why, "%s", err_msg());
-      struct reject r = {actor, process, blob, commit, why, 0};
-      rc = db_write(db, reject_tx, &r);
-      out->rejected += r.recorded;
-    } else {
-      struct store_version v;
-      memset(&v, 0, sizeof v);
-      snprintf(v.process, sizeof v.process, "%s", process);
-      snprintf(v.blob, sizeof v.blob, "%s", blob);
-      snprintf(v.commit, sizeof v.commit, "%s", commit);
-      struct reg r = {&v, actor, xml, size, author};
-      rc = db_write(db, register_tx, &r);
-      if (!rc && v.created) {
-        out->versions++;
-        rc = pin(s, &v);
-      }
-    }
+    char why[512] = "";
+    if (bad) snprintf(why, sizeof why, "%s", err_msg());
+    rc = take_pushed(out, s, db, actor, process, blob, commit, bad ? why : NULL, xml, size, author, register_tx);
     git_blob_free(b);
   }
 done:
