@@ -810,18 +810,26 @@ static int deliver_tx(struct db *db, void *arg) {
   return finish(&r, rc);
 }
 
-int engine_deliver(struct engine *e, const struct user *actor, int64_t instance, const char *name, json_t *vars,
-                   int64_t now) {
+/* The arguments of a message: a name, and variables that are an object. */
+static int check_message(const char *name, const json_t *vars) {
   if (!name || !*name) return err_set(ERR_INVALID, "message", "nom du message manquant");
   if (vars && !json_is_object(vars)) return err_set(ERR_INVALID, "variables", "les variables sont un objet JSON");
+  return 0;
+}
+
+int engine_deliver(struct engine *e, const struct user *actor, int64_t instance, const char *name, json_t *vars,
+                   int64_t now) {
+  int rc = check_message(name, vars);
+  if (rc) return rc;
   struct trigger t = {e, actor, instance, name, vars, now, 0};
   return db_write(e->db, deliver_tx, &t);
 }
 
 int engine_deliver_tx(struct engine *e, const struct user *actor, int64_t instance, const char *name, json_t *vars,
                       int64_t now) {
-  if (!name || !*name) return err_set(ERR_INVALID, "message", "nom du message manquant");
-  if (vars && !json_is_object(vars)) return err_set(ERR_INVALID, "variables", "les variables sont un objet JSON");
+  /* Same checks as engine_deliver(), then its work in the caller's transaction. */
+  int rc = check_message(name, vars);
+  if (rc) return rc;
   struct trigger t = {e, actor, instance, name, vars, now, 0};
   return deliver_tx(e->db, &t);
 }

@@ -78,14 +78,15 @@ bad:
                  author ? author : "");
 }
 
-/* Latest registered blob and version number of `process` ("" and 0 when none). */
-static int latest_blob(char blob[41], int *version, struct db *db, const char *process) {
+/* Latest registered blob and version number ("" and 0 when none) of the
+ * process or ruleset named `name`, read by the one-parameter query `sql`. */
+static int latest_of(char blob[41], int *version, struct db *db, const char *sql, const char *name) {
   sqlite3_stmt *st;
   blob[0] = 0;
   *version = 0;
-  int rc = db_prepare(&st, db, "SELECT blob, version FROM process_version WHERE process = ? ORDER BY version DESC LIMIT 1");
+  int rc = db_prepare(&st, db, sql);
   if (rc) return rc;
-  db_bind_text(st, 1, process);
+  db_bind_text(st, 1, name);
   int s = sqlite3_step(st);
   if (s == SQLITE_ROW) {
     snprintf(blob, 41, "%s", db_col_text(st, 0));
@@ -97,23 +98,14 @@ static int latest_blob(char blob[41], int *version, struct db *db, const char *p
   return rc;
 }
 
-/* Latest registered blob and version number of ruleset `name`. */
+static int latest_blob(char blob[41], int *version, struct db *db, const char *process) {
+  return latest_of(blob, version, db,
+                   "SELECT blob, version FROM process_version WHERE process = ? ORDER BY version DESC LIMIT 1", process);
+}
+
 static int latest_rules_blob(char blob[41], int *version, struct db *db, const char *name) {
-  sqlite3_stmt *st;
-  blob[0] = 0;
-  *version = 0;
-  int rc = db_prepare(&st, db, "SELECT blob, version FROM ruleset_version WHERE name = ? ORDER BY version DESC LIMIT 1");
-  if (rc) return rc;
-  db_bind_text(st, 1, name);
-  int s = sqlite3_step(st);
-  if (s == SQLITE_ROW) {
-    snprintf(blob, 41, "%s", db_col_text(st, 0));
-    *version = sqlite3_column_int(st, 1);
-  } else if (s != SQLITE_DONE) {
-    rc = db_fail(db, s, "lecture des versions de règles");
-  }
-  db_done(st);
-  return rc;
+  return latest_of(blob, version, db,
+                   "SELECT blob, version FROM ruleset_version WHERE name = ? ORDER BY version DESC LIMIT 1", name);
 }
 
 struct reg {
