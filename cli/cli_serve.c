@@ -3,7 +3,9 @@
  * cleanly (see commands.h). */
 #include "commands.h"
 #include "db.h"
+#include "asset.h"
 #include "err.h"
+#include "page.h"
 #include "scheduler.h"
 #include "server.h"
 #include <pthread.h>
@@ -14,6 +16,17 @@ int cli_serve_run(struct cli *c) {
   long threads = 0;
   if (cli_int(c, "threads", 1, 256, &threads)) return EXIT_USAGE;
   const char *listen = cli_opt(c, "listen") ? cli_opt(c, "listen") : "127.0.0.1:8080";
+  const char *assets = cli_opt(c, "assets");
+  if (assets) {
+    char dir[4096];
+    int rc = 0;
+    snprintf(dir, sizeof dir, "%s/static", assets);
+    if (!rc) rc = asset_set_dir(dir);
+    snprintf(dir, sizeof dir, "%s/templates", assets);
+    if (!rc) rc = page_set_dir(dir);
+    if (rc) return cli_fail(rc);
+    fprintf(stderr, "Mode développement : gabarits et fichiers statiques lus dans %s à chaque requête.\n", assets);
+  }
   int rc = cli_db(c); /* creates or migrates the schema before workers open it */
   if (rc) return cli_fail(rc);
   db_close(c->db);

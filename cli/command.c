@@ -18,7 +18,10 @@ static const struct cli_command commands[] = {
      {{"source", OPT_VALUE, "DIR", "dossier data du paquet @etalab/decoupage-administratif"}}},
     {"serve", cli_serve_run, NULL, 0, 0, "servir la plateforme en HTTP (Ctrl-C pour arrêter)",
      {{"listen", OPT_VALUE, "ADRESSE:PORT", "adresse d'écoute (127.0.0.1:8080 par défaut)"},
-      {"threads", OPT_VALUE, "N", "fils de traitement (deux par cœur par défaut)"}}},
+      {"threads", OPT_VALUE, "N", "fils de traitement (deux par cœur par défaut)"},
+      {"assets", OPT_VALUE, "DIR",
+       "développement : lire gabarits (DIR/templates) et fichiers statiques (DIR/static) sur le disque, "
+       "ex. --assets web"}}},
     {"journal", cli_admin_journal, NULL, 0, 0, "lire le journal des événements",
      {{"request", OPT_VALUE, "REF", "seulement les événements de cette demande"},
       {"after", OPT_VALUE, "ID", "à partir de l'événement suivant ID"},

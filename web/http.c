@@ -1,5 +1,7 @@
 /* http — exchange helpers for handlers (see http.h). */
 #include "http.h"
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include "err.h"
 #include <microhttpd.h>
 #include <stdlib.h>
@@ -61,6 +63,22 @@ void http_error(struct http_resp *r, int rc) {
 
 const char *http_query(const struct http_req *q, const char *name) {
   return q->conn ? MHD_lookup_connection_value(q->conn, MHD_GET_ARGUMENT_KIND, name) : NULL;
+}
+
+const char *http_cookie(const struct http_req *q, const char *name) {
+  return q->conn ? MHD_lookup_connection_value(q->conn, MHD_COOKIE_KIND, name) : NULL;
+}
+
+void http_client_address(char out[64], const struct http_req *q) {
+  out[0] = 0;
+  const union MHD_ConnectionInfo *ci =
+      q->conn ? MHD_get_connection_info(q->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS) : NULL;
+  if (!ci || !ci->client_addr) return;
+  const struct sockaddr *sa = ci->client_addr;
+  if (sa->sa_family == AF_INET)
+    inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, 64);
+  else if (sa->sa_family == AF_INET6)
+    inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, 64);
 }
 
 const char *http_header(const struct http_req *q, const char *name) {

@@ -11,6 +11,7 @@
 struct db;
 struct engine;
 struct MHD_Connection;
+struct form;
 
 #define HTTP_MAX_PARAMS 4
 
@@ -26,6 +27,10 @@ struct http_req {
   struct db *db;         /* this thread's connection (the writer's for writing routes) */
   struct engine *engine; /* the workflow engine over the writer, for writing routes; else NULL */
   const char *blobs;     /* directory of the blob store */
+  /* Pages only (route auth ROUTE_PAGE, ROUTE_PAGE_USER; see page.h): */
+  const char *session;   /* the session cookie's token when it is valid, else NULL */
+  char csrf[65];         /* that session's CSRF token, else "" */
+  struct form *form;     /* the parsed form of a POST, else NULL */
 };
 
 struct http_resp {
@@ -36,6 +41,8 @@ struct http_resp {
   const char *type;      /* media type of `bytes` (static) */
   char location[256];    /* Location header when not empty */
   char disposition[128]; /* Content-Disposition header when not empty */
+  char cookies[2][320];  /* Set-Cookie headers when not empty (pages) */
+  int hx_redirect;       /* send `location` as HX-Redirect (htmx), not as a 303 */
 };
 
 /* Sets a JSON response: steals `body`. Returns 0. */
@@ -62,6 +69,12 @@ const char *http_query(const struct http_req *q, const char *name);
 
 /* Value of request header `name`, or NULL. */
 const char *http_header(const struct http_req *q, const char *name);
+
+/* Value of cookie `name`, or NULL. */
+const char *http_cookie(const struct http_req *q, const char *name);
+
+/* The client's IP address as text into `out` ("" when unknown). */
+void http_client_address(char out[64], const struct http_req *q);
 
 /* Parses the body as a JSON object after checking that the Content-Type is
  * application/json. Returns 0 and a new reference, ERR_MEDIATYPE or

@@ -3,13 +3,31 @@
 #include "api.h"
 #include "asset.h"
 #include "attachment.h"
+#include "page_auth.h"
+/* page headers (one per area) */
 #include <string.h>
 
 #define KIB 1024u
 #define JSON_BODY (256u * KIB)
 
+#define FORM_BODY (64u * KIB)
+
 static const struct route routes[] = {
     {"GET", "/healthz", api_meta_health, ROUTE_PUBLIC, 0, "État du serveur"},
+    /* HTML pages (page.h); the JSON view model to Accept: application/json. */
+    {"GET", "/", page_auth_home, ROUTE_PAGE, 0, "Accueil (selon le rôle)"},
+    {"GET", "/connexion", page_auth_login_form, ROUTE_PAGE, 0, "Formulaire de connexion"},
+    {"POST", "/connexion", page_auth_login, ROUTE_PAGE, FORM_BODY, "Connexion"},
+    {"POST", "/deconnexion", page_auth_logout, ROUTE_PAGE_USER, FORM_BODY, "Déconnexion"},
+    /* pages: catalogue */
+
+    /* pages: demandes */
+
+    /* pages: file, tableau, statistiques, incidents */
+
+    /* pages: administration */
+
+    /* API */
     {"GET", "/static/{name}", asset_serve, ROUTE_PUBLIC, 0,
      "Fichiers statiques intégrés au programme (htmx, Chart.js, visionneuse BPMN, styles)"},
     {"GET", "/api/v1/openapi.json", api_meta_openapi, ROUTE_PUBLIC, 0, "Description OpenAPI 3.1 de l'API"},

@@ -9,8 +9,12 @@
 typedef int (*route_handler)(struct http_req *req, struct http_resp *resp);
 
 enum route_auth {
-  ROUTE_PUBLIC,  /* no credentials needed (a valid one is still read) */
-  ROUTE_USER     /* a valid Bearer token is required */
+  ROUTE_PUBLIC,    /* API: no credentials needed (a valid one is still read) */
+  ROUTE_USER,      /* API: a valid Bearer token is required */
+  ROUTE_PAGE,      /* HTML page open to all: the session cookie is read when valid */
+  ROUTE_PAGE_USER  /* HTML page of signed-in accounts: without a valid session, GET
+                    * redirects to /connexion; a POST must carry the session's CSRF
+                    * token (form field "csrf" or header X-CSRF-Token) */
 };
 
 struct route {

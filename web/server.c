@@ -4,6 +4,10 @@
 #include "buf.h"
 #include "db.h"
 #include "engine.h"
+#include "form.h"
+#include "page.h"
+#include "session.h"
+#include "clock.h"
 #include "err.h"
 #include "http.h"
 #include "log.h"
@@ -100,7 +104,11 @@ static enum MHD_Result send_response_cached(struct MHD_Connection *c, struct htt
     MHD_add_response_header(resp, security_headers[i][0], security_headers[i][1]);
   MHD_add_response_header(resp, "Cache-Control", cache);
   if (etag) MHD_add_response_header(resp, "ETag", etag);
-  if (r->location[0]) MHD_add_response_header(resp, "Location", r->location);
+  if (r->location[0]) MHD_add_response_header(resp, r->hx_redirect ? "HX-Redirect" : "Location", r->location);
+  for (int i = 0; i < 2; i++)
+    if (r->cookies[i][0]) MHD_add_response_header(resp, "Set-Cookie", r->cookies[i]);
+  /* Pages vary with the session and with Accept (HTML or JSON view model). */
+  if (r->type && strncmp(r->type, "text/html", 9) == 0) MHD_add_response_header(resp, "Vary", "Accept, Cookie, HX-Request");
   if (r->disposition[0]) MHD_add_response_header(resp, "Content-Disposition", r->disposition);
   if (r->status == 401) MHD_add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"appui\"");
   enum MHD_Result ret = MHD_queue_response(c, (unsigned)r->status, resp);
@@ -122,6 +130,25 @@ static enum MHD_Result send_error(struct MHD_Connection *c, int rc) {
   return ret;
 }
 
+/* Sends the French error page of `rc` (or the JSON error to a JSON client)
+ * for a request that reached no page handler (unknown page, body too large),
+ * as seen by an anonymous visitor. */
+static enum MHD_Result send_page_error(struct MHD_Connection *c, const char *method, const char *url, int rc) {
+  struct http_req req = {.conn = c, .method = method, .path = url};
+  struct http_resp r = {0};
+  page_error(&r, &req, rc);
+  enum MHD_Result ret = send_response(c, &r);
+  json_decref(r.json);
+  free(r.bytes);
+  return ret;
+}
+
+/* 1 when an answer to `url` should be a page rather than JSON: anything
+ * outside the API and the static files. */
+static int is_page_url(const char *url) {
+  return strncmp(url, "/api/", 5) != 0 && strncmp(url, "/static", 7) != 0 && strcmp(url, "/healthz") != 0;
+}
+
 /* Authenticates the Bearer token, if any. Returns 0 (req->authenticated
  * tells), or ERR_UNAUTH. */
 static int authenticate(struct http_req *req, enum route_auth need) {
@@ -136,6 +163,34 @@ static int authenticate(struct http_req *req, enum route_auth need) {
   int rc = user_token_auth(&req->user, req->db, h + 7);
   if (rc) return rc;
   req->authenticated = 1;
+  return 0;
+}
+
+/* Reads the session cookie of a page. A valid session fills req->user,
+ * req->session and req->csrf; an invalid or expired one is ignored on an
+ * open page (the handler sees an anonymous visitor) and refused with
+ * ERR_UNAUTH on a signed-in page. On a POST of a signed-in page, parses the
+ * form and checks its CSRF token. Returns 0 or the error. */
+static int authenticate_page(struct http_req *req, enum route_auth need, struct form *form) {
+  const char *token = MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, PAGE_COOKIE);
+  int rc = token ? session_get(&req->user, req->csrf, req->db, token, clock_now_ms()) : ERR_UNAUTH;
+  if (rc == 0) {
+    req->authenticated = 1;
+    req->session = token;
+  } else if (rc != ERR_UNAUTH) {
+    return rc;
+  } else if (need == ROUTE_PAGE_USER) {
+    return token ? rc : err_set(ERR_UNAUTH, NULL, "connectez-vous pour accéder à cette page");
+  }
+  if (strcmp(req->method, "POST") != 0) return 0;
+  if ((rc = form_parse(form, req))) return rc;
+  req->form = form;
+  if (need != ROUTE_PAGE_USER) return 0;
+  const char *given = form_get(form, "csrf");
+  if (!given) given = http_header(req, "X-CSRF-Token");
+  if (session_check_csrf(req->csrf, given))
+    return err_set(ERR_FORBIDDEN, NULL,
+                   "jeton de sécurité du formulaire absent ou périmé : rechargez la page puis renvoyez le formulaire");
   return 0;
 }
 
@@ -210,6 +265,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         json_decref(r.json);
         return ret;
       }
+      if (is_page_url(url))
+        return send_page_error(c, method, url, err_set(ERR_NOTFOUND, NULL, "cette page n'existe pas : %s", url));
       return send_error(c, err_set(ERR_NOTFOUND, NULL, "adresse inconnue : %s", url));
     }
     x->cap = x->m.route->max_body;
@@ -219,6 +276,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
       unsigned long long n = strtoull(cl, &end, 10);
       if (*end || n > x->cap) {
         x->answered = 1;
+        if (x->m.route->auth >= ROUTE_PAGE)
+          return send_page_error(c, method, url,
+                                 err_set(ERR_TOOLARGE, NULL, "envoi trop volumineux : %.1f Mo au plus",
+                                         (double)x->cap / (1024.0 * 1024.0)));
         return send_error(c, err_set(ERR_TOOLARGE, NULL, "corps de requête trop volumineux : %s octets, %zu au plus",
                                      cl, x->cap));
       }
@@ -239,6 +300,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   }
   if (x->answered) return MHD_YES;
   x->answered = 1;
+  if (x->too_large && x->m.route->auth >= ROUTE_PAGE)
+    return send_page_error(c, method, url,
+                           err_set(ERR_TOOLARGE, NULL, "envoi trop volumineux : %.1f Mo au plus",
+                                   (double)x->cap / (1024.0 * 1024.0)));
   if (x->too_large)
     return send_error(c, err_set(ERR_TOOLARGE, NULL, "corps de requête trop volumineux : %zu octets au plus", x->cap));
   struct http_req req = {.conn = c, .method = method, .path = url, .blobs = s->blobs};
@@ -251,19 +316,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
    * included. A writing route runs on the one writer connection, whose
    * cache stays warm (connections that take turns writing would each find
    * their cache stale and read it again). */
-  int reading = strcmp(x->m.route->method, "GET") == 0, rc;
+  enum route_auth auth = x->m.route->auth;
+  int reading = strcmp(x->m.route->method, "GET") == 0, page = auth >= ROUTE_PAGE, rc = 0;
   uint64_t gen = 0;
+  struct form form = {0};
   if (reading) {
     req.db = thread_db(s);
     if (!req.db) return send_error(c, err_set(ERR_DB, NULL, "base de données indisponible"));
-    rc = db_read_begin(req.db);
+    /* The session check may write (last_seen): before the read transaction. */
+    if (page) rc = authenticate_page(&req, auth, &form);
+    if (!rc) rc = db_read_begin(req.db);
   } else {
     rc = writer_enter(s, &gen);
     if (rc) return send_error(c, rc);
     req.db = s->writer;
     req.engine = s->engine;
+    if (page) rc = authenticate_page(&req, auth, &form);
   }
-  if (!rc) rc = authenticate(&req, x->m.route->auth);
+  if (!rc && !page) rc = authenticate(&req, auth);
   struct http_resp resp = {0};
   if (!rc) rc = x->m.route->handler(&req, &resp);
   if (reading) {
@@ -274,7 +344,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (!rc) rc = committed;
   }
   enum MHD_Result ret;
-  if (rc) {
+  if (rc && page) {
+    /* Pages answer errors with a page (or the JSON error to a JSON client);
+     * a missing or expired session sends a browser to the login page. */
+    json_decref(resp.json);
+    free(resp.bytes);
+    memset(&resp, 0, sizeof resp);
+    if (http_status_of(rc) >= 500) log_error("%s", err_msg());
+    if (rc == ERR_UNAUTH && !page_wants_json(&req)) {
+      char to[256] = "/connexion";
+      if (reading && strlen(url) < 200) snprintf(to, sizeof to, "/connexion?suite=%s", url);
+      if (MHD_lookup_connection_value(c, MHD_COOKIE_KIND, PAGE_COOKIE)) {
+        page_cookie(&resp, &req, 0, PAGE_COOKIE, "", 0);
+        strncat(to, reading && strlen(url) < 200 ? "&expiree=1" : "?expiree=1", sizeof to - strlen(to) - 1);
+      }
+      page_redirect(&resp, &req, to);
+    } else {
+      page_error(&resp, &req, rc);
+    }
+    ret = send_response(c, &resp);
+    json_decref(resp.json);
+    free(resp.bytes);
+  } else if (rc) {
     json_decref(resp.json);
     free(resp.bytes);
     ret = send_error(c, rc);
@@ -286,6 +377,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     json_decref(resp.json);
     free(resp.bytes);
   }
+  form_free(&form);
   log_debug("%s %s %d", method, url, rc ? http_status_of(rc) : resp.status);
   return ret;
 }
@@ -360,6 +452,7 @@ int server_start(struct server **out, const struct server_options *o) {
   int rc = parse_listen(&sa, o->listen);
   *out = NULL;
   if (!rc) rc = asset_init(); /* the static files' ETags, once */
+  if (!rc) rc = page_init();  /* the page templates, parsed once */
   if (rc) return rc;
   struct server *s = calloc(1, sizeof *s);
   if (!s) return err_set(ERR_NOMEM, NULL, "mémoire insuffisante");

@@ -477,8 +477,15 @@ static void every_answer_has_the_security_headers(void **state) {
   get(&r, "/static/nothing.css");
   assert_not_found(&r, "/static/nothing.css");
   done(&r);
+  get(&r, "/api/nowhere");
+  assert_not_found(&r, "/api/nowhere");
+  done(&r);
+  /* Outside the API, an unknown address is a French page for browsers. */
   get(&r, "/nowhere");
-  assert_not_found(&r, "/nowhere");
+  assert_int_equal(r.status, 404);
+  assert_header(&r, "Content-Type", "text/html; charset=utf-8");
+  assert_non_null(strstr(r.body, "Page introuvable"));
+  assert_security_headers(&r);
   done(&r);
   get(&r, "/healthz");
   assert_int_equal(r.status, 200);
