@@ -33,6 +33,8 @@ static const struct {
     {"bpmn-js.css", "bpmn-js.css"},                       /* bpmn-js: dist/assets/bpmn-js.css */
     {"appui.css", "appui.css"},                           /* web/static/ */
     {"appui.js", "appui.js"},                             /* web/static/ */
+    {"diagram.js", "diagram.js"},                         /* web/static/ */
+    {"stats.js", "stats.js"},                             /* web/static/ */
 };
 #define N_ASSETS (sizeof table / sizeof table[0])
 
