@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages appui needs to build and test, skipping
-# those already installed. Uses sudo when not run as root.
+# those already installed. Uses sudo when not run as root. Debian's chromium
+# is the browser of the browser tests (tests/browser/): no browser is ever
+# downloaded by playwright.
 set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config clang libclang-rt-14-dev git
   libsqlite3-dev libjansson-dev libsodium-dev libmicrohttpd-dev libcurl4-openssl-dev
   libxml2-dev libgit2-dev libcmocka-dev libxlsxwriter-dev unzip
+  chromium
 )
 # Extra packages asked by the caller (e.g. wrk for `make bench`).
 packages+=("$@")
