@@ -15,6 +15,7 @@
 #include "part.h"
 #include "perm.h"
 #include "request.h"
+#include "territory.h"
 #include "theme.h"
 #include "workflow.h"
 #include <microhttpd.h>
@@ -274,7 +275,17 @@ static int suggestions(json_t **out, struct db *db, const char *coll, const char
   json_array_foreach(json_object_get(m, "offers"), i, o) {
     const json_t *offer = json_object_get(o, "offer"), *reasons = json_object_get(o, "reasons");
     const char *slug = json_string_value(json_object_get(offer, "slug"));
+    /* The reason that tells most: the chosen offer or the shared theme. */
     const char *first = json_string_value(json_array_get(reasons, 0));
+    size_t k;
+    json_t *why;
+    json_array_foreach(reasons, k, why) {
+      const char *w = json_string_value(why);
+      if (w && (!strncmp(w, "Offre choisie", 13) || !strncmp(w, "Thématique", 11))) {
+        first = w;
+        break;
+      }
+    }
     char words[512];
     snprintf(words, sizeof words, "éligible%s%s", first ? " — " : "", first ? first : "");
     json_t *item = json_pack("{s:s, s:O, s:O, s:s}", "slug", slug, "title", json_object_get(offer, "title"), "org",
@@ -363,7 +374,14 @@ static int render_form(struct http_resp *resp, struct http_req *req, int status,
   sugg = NULL;
   if (fl->collectivity) json_object_set_new(v, "collectivity", json_string(fl->collectivity));
   if (is_coordinator(&req->user)) json_object_set_new(v, "choose_collectivity", json_true());
-  else json_object_set_new(v, "own_collectivity", json_string(req->user.collectivity));
+  else {
+    json_t *c;
+    json_object_set_new(v, "own_collectivity", json_string(req->user.collectivity));
+    if (!territory_show(&c, req->db, req->user.collectivity)) {
+      json_object_set(v, "own_collectivity_name", json_object_get(c, "name"));
+      json_decref(c);
+    }
+  }
   json_object_set_new(v, "accepted_types", json_string(attachment_types()));
   if (error) {
     json_object_set_new(v, "error", json_string(error));
@@ -619,9 +637,20 @@ static int request_view(json_t **out, struct http_req *req, const char *ref) {
   char href[64];
   snprintf(href, sizeof href, "/demandes/%s/circuit.bpmn", ref_s);
   if (ps.instance) {
-    json_object_set_new(v, "diagram", json_pack("{s:s, s:s, s:b}", "href", href, "active", ps.elements, "running",
-                                                ps.active));
+    json_t *d = json_pack("{s:s, s:s, s:b}", "href", href, "active", ps.elements, "running", ps.active), *tasks;
+    /* The steps waiting for a person, by their names in the diagram. */
+    if (ps.active && !engine_tasks(&tasks, req->db, ps.instance)) {
+      json_t *names = json_array();
+      json_array_foreach(tasks, i, o) {
+        if (json_is_string(json_object_get(o, "name"))) json_array_append(names, json_object_get(o, "name"));
+      }
+      json_object_set_new(d, "steps", names);
+      json_decref(tasks);
+    }
+    json_object_set_new(v, "diagram", d);
   }
+  json_object_set_new(r, "has_parts", json_boolean(json_array_size(json_object_get(r, "parts")) > 0));
+  json_object_set_new(r, "has_attachments", json_boolean(json_array_size(json_object_get(r, "attachments")) > 0));
   if (ps.waiting_docs) json_object_set_new(v, "waiting_docs", json_true());
   if (is_staff_or_coordinator(&req->user)) json_object_set_new(v, "may_note", json_true());
   const char *status = json_string_value(json_object_get(r, "status"));
