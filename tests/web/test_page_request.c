@@ -64,6 +64,13 @@ static void digest(char out[65]) { fixture_digest_except(E.db, "session", out); 
 
 static int64_t count(const char *sql) { return fixture_int(E.db, sql); }
 
+/* Number of files in the blob store. */
+static long blobs(void) {
+  char out[64] = "";
+  fixture_sh(out, sizeof out, "find '%s' -type f -path '*blobs*' | wc -l", E.dir);
+  return atol(out);
+}
+
 static void list_of_requests(void **state) {
   (void)state;
   struct wc_reply r;
@@ -343,6 +350,8 @@ static void bad_filings_keep_nothing(void **state) {
   wc_login(&s, &E, MAYOR);
   wc_login(&agent, &E, AGENT); /* logins are journaled: before the digest */
   digest(before);
+  long files = blobs();
+  assert_true(files > 0); /* the filing before stored one */
   /* A program disguised as a PDF, HTML disguised as a PNG: 415, nothing filed, values kept. */
   static const char elf[] = "\x7f" "ELF\x02\x01\x01\x00 binaire";
   file_form(&r, &s, "Devis piégé", "voirie", "devis.pdf", "application/pdf", elf, sizeof elf - 1);
@@ -406,6 +415,7 @@ static void bad_filings_keep_nothing(void **state) {
   wc_done(&r);
   digest(after);
   assert_string_equal(before, after);
+  assert_int_equal(blobs(), files);
   wc_get(&r, &E, &agent, "/demandes/nouvelle");
   assert_int_equal(r.status, 403);
   wc_done(&r);
@@ -579,6 +589,57 @@ static void answering_a_request_for_documents(void **state) {
   wc_done(&r);
 }
 
+static void coordinator_files_for_a_collectivity(void **state) {
+  (void)state;
+  struct wc_reply r;
+  struct wc_session s;
+  char v[512], before[65], after[65];
+  wc_login(&s, &E, COORD);
+  digest(before);
+  struct wc_part bad[] = {{"collectivity", "99999", 0, NULL, NULL}, {"title", "Pour une commune", 0, NULL, NULL},
+                          {"description", "Besoin", 0, NULL, NULL}, {"themes", "voirie", 0, NULL, NULL}};
+  wc_post_multipart(&r, &E, &s, "/demandes", bad, 4);
+  assert_int_equal(r.status, 422);
+  assert_has(&r, "id=\"erreur-collectivity\"");
+  assert_has(&r, "name=\"collectivity\" value=\"99999\"");
+  wc_done(&r);
+  digest(after);
+  assert_string_equal(before, after);
+  bad[0].value = "31395"; /* Muret */
+  wc_post_multipart(&r, &E, &s, "/demandes", bad, 4);
+  assert_int_equal(r.status, 303);
+  assert_non_null(strstr(wc_header(&r, "Location", v, sizeof v), "?avis=deposee"));
+  wc_done(&r);
+  assert_int_equal(count("SELECT count(*) FROM request WHERE id = (SELECT max(id) FROM request) AND collectivity = "
+                         "'31395' AND title = 'Pour une commune'"),
+                   1);
+}
+
+static void an_expired_session_writes_nothing(void **state) {
+  (void)state;
+  struct wc_reply r;
+  struct wc_session s;
+  char v[512], before[65], after[65];
+  wc_login(&s, &E, MAYOR);
+  assert_int_equal(db_exec(E.db, "UPDATE session SET created_at = 0, last_seen = 0 WHERE user = (SELECT id FROM user "
+                                 "WHERE email = 'maire@agassac.example')"),
+                   0);
+  digest(before);
+  wc_post_form(&r, &E, &s, "/demandes/" AGASSAC_REF "/messages", "body=Trop+tard");
+  assert_int_equal(r.status, 303);
+  assert_string_equal(wc_header(&r, "Location", v, sizeof v), "/connexion?expiree=1");
+  wc_done(&r);
+  file_form(&r, &s, "Trop tard", "voirie", NULL, NULL, NULL, 0);
+  assert_int_equal(r.status, 303);
+  wc_done(&r);
+  digest(after);
+  assert_string_equal(before, after);
+  wc_get(&r, &E, &s, "/demandes/" AGASSAC_REF);
+  assert_int_equal(r.status, 303);
+  assert_non_null(strstr(wc_header(&r, "Location", v, sizeof v), "/connexion?suite=/demandes/" AGASSAC_REF));
+  wc_done(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(list_of_requests),
@@ -589,6 +650,8 @@ int main(void) {
       cmocka_unit_test(suggested_offers_fragment),
       cmocka_unit_test(documents),
       cmocka_unit_test(answering_a_request_for_documents),
+      cmocka_unit_test(coordinator_files_for_a_collectivity),
+      cmocka_unit_test(an_expired_session_writes_nothing),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
