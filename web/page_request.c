@@ -720,7 +720,9 @@ int page_request_message(struct http_req *req, struct http_resp *resp) {
       }
       json_object_update(v, x);
       json_decref(x);
-      return page_render(resp, req, 422, "demande_echanges", v);
+      /* htmx swaps only successful answers: the section with its error
+       * comes as 200 so that the message is seen (and the text kept). */
+      return page_render(resp, req, 200, "demande_echanges", v);
     }
     return render_request(resp, req, ref, 422, x);
   }

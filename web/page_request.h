@@ -41,7 +41,10 @@ int page_request_show(struct http_req *req, struct http_resp *resp);
  * request's instance runs on. */
 int page_request_circuit(struct http_req *req, struct http_resp *resp);
 
-/* POST /demandes/{ref}/messages — body, visibility (public, internal). */
+/* POST /demandes/{ref}/messages — body, visibility (public, internal).
+ * Without JavaScript: 303 back to the page (?avis=message), or the page
+ * with the error (422). With htmx: the section « Échanges » again (the new
+ * message last, or the error with the text kept; 200 so that htmx shows it). */
 int page_request_message(struct http_req *req, struct http_resp *resp);
 
 /* POST /demandes/{ref}/documents — multipart field "document"; with

@@ -129,6 +129,21 @@ static void list_of_requests(void **state) {
   assert_int_equal(r.status, 200);
   assert_true(json_array_size(json_object_get(r.json, "requests")) >= 16);
   wc_done(&r);
+  /* Staff see their org's requests (none of Muret's before it is proposed to them); admins everything. */
+  const char *others[] = {HEAD, AGENT, ADMIN};
+  for (int k = 0; k < 3; k++) {
+    wc_login(&s, &E, others[k]);
+    wc_get(&r, &E, &s, "/demandes");
+    assert_int_equal(r.status, 200);
+    assert_has(&r, "<h1>Demandes</h1>");
+    if (k < 2) assert_lacks(&r, ">" MURET_REF "<");
+    else assert_has(&r, ">" AGASSAC_REF "<");
+    wc_done(&r);
+  }
+  wc_get(&r, &E, NULL, "/demandes/nouvelle");
+  assert_int_equal(r.status, 303);
+  assert_string_equal(wc_header(&r, "Location", v, sizeof v), "/connexion?suite=/demandes/nouvelle");
+  wc_done(&r);
 }
 
 static void request_page_per_role(void **state) {
@@ -266,6 +281,14 @@ static void messages_and_internal_notes(void **state) {
   assert_lacks(&r, "<html");
   wc_done(&r);
   assert_int_equal(count("SELECT count(*) FROM message WHERE visibility = 'internal' AND body = 'Dossier incomplet selon ATD'"), 1);
+  /* With htmx, a refused message comes back in the section, its text kept. */
+  snprintf(body, sizeof body, "csrf=%s&visibility=internal&body=", coord.csrf);
+  wc_request(&r, &E, &coord, "POST", "/demandes/" AGASSAC_REF "/messages", hx, "application/x-www-form-urlencoded",
+             body, strlen(body));
+  assert_int_equal(r.status, 200);
+  assert_has(&r, "id=\"erreur-message\"");
+  assert_has(&r, "id=\"visibility-internal\" name=\"visibility\" value=\"internal\" checked");
+  wc_done(&r);
   /* …never shown to the requester, nor in its JSON view. */
   wc_get(&r, &E, &mayor, "/demandes/" AGASSAC_REF);
   assert_int_equal(r.status, 200);
