@@ -142,6 +142,16 @@ static void am_i_eligible(void **state) {
   assert_has(&r, "value=\"&lt;script&gt;alert(1)&lt;/script&gt;\"");
   assert_lacks(&r, "<script>alert");
   wc_done(&r);
+  /* By its name; homonyms are listed to choose from. */
+  wc_get(&r, &E, NULL, "/catalogue?commune=toulouse&theme=voirie");
+  assert_int_equal(r.status, 200);
+  assert_has(&r, "Résultat pour Toulouse (31555)");
+  wc_done(&r);
+  wc_get(&r, &E, NULL, "/catalogue?commune=Auterive");
+  assert_int_equal(r.status, 422);
+  assert_has(&r, "Plusieurs collectivités portent ce nom : Auterive (");
+  assert_has(&r, "value=\"Auterive\"");
+  wc_done(&r);
   wc_get(&r, &E, NULL, "/catalogue?commune=");
   assert_int_equal(r.status, 422);
   assert_has(&r, "Indiquez le code INSEE");
