@@ -3,10 +3,10 @@
 #include "page_catalog.h"
 #include "catalog.h"
 #include "clock.h"
-#include "db.h"
 #include "err.h"
 #include "match.h"
 #include "page.h"
+#include "territory.h"
 #include "theme.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,38 +133,6 @@ static int eligibility(json_t **out, struct db *db, const char *commune, const c
   return 0;
 }
 
-/* A commune typed by its name rather than its code: the code of the one
- * commune or EPCI of that name (case ignored) into `code`. Returns 0,
- * ERR_NOTFOUND (none), ERR_INVALID (several: the message lists them so
- * that one is chosen by its code) or a storage error. */
-static int code_of_name(char code[16], struct db *db, const char *name) {
-  sqlite3_stmt *st;
-  int rc = db_prepare(&st, db, "SELECT code, name, kind, departement FROM collectivity WHERE name = ? COLLATE NOCASE "
-                               "AND kind IN ('commune', 'epci') ORDER BY code LIMIT 6");
-  if (rc) return rc;
-  db_bind_text(st, 1, name);
-  char list[512] = "";
-  int n = 0, s;
-  size_t used = 0;
-  while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-    if (!n) snprintf(code, 16, "%s", db_col_text(st, 0));
-    const char *dep = db_col_text(st, 3);
-    int w = snprintf(list + used, sizeof list - used, "%s%s (%s, %s%s)", n ? ", " : "", db_col_text(st, 1),
-                     db_col_text(st, 0), !strcmp(db_col_text(st, 2), "epci") ? "EPCI" : "département ",
-                     !strcmp(db_col_text(st, 2), "epci") ? "" : dep ? dep : "?");
-    if (w > 0 && (size_t)w < sizeof list - used) used += (size_t)w;
-    n++;
-  }
-  if (s != SQLITE_DONE && s != SQLITE_ROW) rc = db_fail(db, s, "recherche d'une commune par son nom");
-  db_done(st);
-  if (rc) return rc;
-  if (!n) return err_set(ERR_NOTFOUND, "commune", "aucune commune de ce nom");
-  if (n > 1)
-    return err_set(ERR_INVALID, "commune", "Plusieurs collectivités portent ce nom : %s. Indiquez le code INSEE de "
-                                           "la vôtre.", list);
-  return 0;
-}
-
 int page_catalog_list(struct http_req *req, struct http_resp *resp) {
   const char *theme = http_query(req, "theme"), *commune = http_query(req, "commune");
   if (theme && !*theme) theme = NULL;
@@ -219,7 +187,7 @@ int page_catalog_list(struct http_req *req, struct http_resp *resp) {
       const char *c = commune;
       if (strpbrk(commune, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") &&
           !(strlen(commune) == 5 && (commune[2] == 'A' || commune[2] == 'B'))) /* Corsica: 2A004 */
-        c = (rc = code_of_name(code, req->db, commune)) ? NULL : code;
+        c = (rc = territory_code_of_name(code, req->db, commune)) ? NULL : code;
       if (c) rc = eligibility(&e, req->db, c, theme, themes);
     }
     if (rc == ERR_NOTFOUND || rc == ERR_INVALID) {

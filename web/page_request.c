@@ -1,10 +1,8 @@
 /* page_request — the requests' pages (see page_request.h). */
 #include "page_request.h"
 #include "attachment.h"
-#include "blob.h"
 #include "catalog.h"
 #include "clock.h"
-#include "db.h"
 #include "engine.h"
 #include "err.h"
 #include "form.h"
@@ -22,10 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The message a process waiting for the requester's documents receives
- * (workflows/definitions/demande-appui.bpmn, subProcess attente_pieces). */
-#define DOCUMENTS_MESSAGE "pieces-recues"
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -74,25 +68,6 @@ static int themes_of(json_t **labels, json_t **list, struct db *db) {
   return 0;
 }
 
-/* The request's own work in one all-or-nothing step. The server runs every
- * POST on the writer inside a group-commit batch (db_batch_begin), where
- * each db_write() is a savepoint; this outer savepoint wraps several of
- * them (filing, then the document) so that a refused document takes the
- * filing back with it. */
-static int step_begin(struct db *db) { return db_exec(db, "SAVEPOINT page_request"); }
-static void step_end(struct db *db, int ok) {
-  int rc = err_code();
-  char msg[512];
-  snprintf(msg, sizeof msg, "%s", err_msg());
-  const char *field = err_field();
-  char f[64];
-  snprintf(f, sizeof f, "%s", field ? field : "");
-  if (!ok) db_exec(db, "ROLLBACK TO page_request");
-  db_exec(db, "RELEASE page_request");
-  /* Keep the error of the work, not that of the cleanup. */
-  if (!ok) err_set(rc, f[0] ? f : NULL, "%s", msg);
-}
-
 /* The file's announced media type without parameters, into `out`. */
 static const char *media_of(char out[128], const struct form_field *file) {
   out[0] = 0;
@@ -102,43 +77,6 @@ static const char *media_of(char out[128], const struct form_field *file) {
   memcpy(out, file->type, n);
   out[n] = 0;
   return out[0] ? out : NULL;
-}
-
-/* ---- the request's process -------------------------------------------- */
-
-struct process_state {
-  int64_t instance;    /* the request's latest instance, 0 when none */
-  int active;          /* it is running */
-  int waiting_docs;    /* it waits for the requester's documents */
-  char elements[512];  /* ids of the elements its tokens wait at, comma-separated */
-};
-
-/* Reads where the request's instance stands (read only; the workflow
- * tables are the engine's, the message name the definition's). */
-static int process_state(struct process_state *ps, struct db *db, int64_t request) {
-  sqlite3_stmt *st;
-  memset(ps, 0, sizeof *ps);
-  int rc = db_prepare(&st, db,
-                      "SELECT i.id, i.state = 'active', "
-                      "(SELECT group_concat(element, ',') FROM (SELECT DISTINCT element FROM token t "
-                      "WHERE t.instance = i.id ORDER BY t.id)), "
-                      "EXISTS (SELECT 1 FROM subscription s WHERE s.instance = i.id AND s.message = ?2) "
-                      "FROM instance i WHERE i.request = ?1 ORDER BY i.id DESC LIMIT 1");
-  if (rc) return rc;
-  sqlite3_bind_int64(st, 1, request);
-  db_bind_text(st, 2, DOCUMENTS_MESSAGE);
-  int s = sqlite3_step(st);
-  if (s == SQLITE_ROW) {
-    ps->instance = sqlite3_column_int64(st, 0);
-    ps->active = sqlite3_column_int(st, 1);
-    const char *el = db_col_text(st, 2);
-    snprintf(ps->elements, sizeof ps->elements, "%s", el ? el : "");
-    ps->waiting_docs = ps->active && sqlite3_column_int(st, 3);
-  } else if (s != SQLITE_DONE) {
-    rc = db_fail(db, s, "état du circuit de la demande");
-  }
-  db_done(st);
-  return rc;
 }
 
 /* ---- the list ----------------------------------------------------------- */
@@ -492,14 +430,11 @@ int page_request_file(struct http_req *req, struct http_resp *resp) {
   n.budget_cents = -1;
   const struct form_field *file = form_file(req->form, "document");
   char ref[REQUEST_REF_SIZE], media[128];
-  if ((rc = step_begin(req->db))) return rc;
-  rc = workflow_file(ref, NULL, req->engine, &req->user, &n);
-  if (!rc && file) {
-    int64_t id;
-    rc = attachment_add(&id, req->db, &req->user, req->blobs, ref, file->filename, media_of(media, file),
-                        file->value.data ? file->value.data : "", file->value.len);
-  }
-  step_end(req->db, rc == 0);
+  struct workflow_document doc = {0};
+  if (file)
+    doc = (struct workflow_document){file->filename, media_of(media, file), file->value.data ? file->value.data : "",
+                                     file->value.len};
+  rc = workflow_file_with(ref, NULL, req->engine, &req->user, &n, req->blobs, file ? &doc : NULL);
   if (rc == ERR_INVALID || rc == ERR_TOOLARGE || rc == ERR_MEDIATYPE || rc == ERR_NOTFOUND) {
     char msg[600];
     const char *field = err_field();
@@ -582,8 +517,8 @@ static int request_view(json_t **out, struct http_req *req, const char *ref) {
   int rc = request_show(&r, req->db, &req->user, ref, REQUEST_WITH_EVENTS);
   if (rc) return rc;
   int64_t id;
-  struct process_state ps;
-  if ((rc = request_ref_id(&id, ref)) || (rc = process_state(&ps, req->db, id))) {
+  struct workflow_state ps;
+  if ((rc = request_ref_id(&id, ref)) || (rc = workflow_state(&ps, req->db, id))) {
     json_decref(r);
     return rc;
   }
@@ -651,7 +586,7 @@ static int request_view(json_t **out, struct http_req *req, const char *ref) {
   }
   json_object_set_new(r, "has_parts", json_boolean(json_array_size(json_object_get(r, "parts")) > 0));
   json_object_set_new(r, "has_attachments", json_boolean(json_array_size(json_object_get(r, "attachments")) > 0));
-  if (ps.waiting_docs) json_object_set_new(v, "waiting_docs", json_true());
+  if (ps.waiting_documents) json_object_set_new(v, "waiting_docs", json_true());
   if (is_staff_or_coordinator(&req->user)) json_object_set_new(v, "may_note", json_true());
   const char *status = json_string_value(json_object_get(r, "status"));
   if (is_coordinator(&req->user) && status && (!strcmp(status, "En qualification") || !strcmp(status, "qualifying")))
@@ -684,22 +619,10 @@ int page_request_circuit(struct http_req *req, struct http_resp *resp) {
   int64_t id;
   int rc = request_access(&id, req->db, &req->user, req->params[0], PERM_READ);
   if (rc) return rc;
-  sqlite3_stmt *st;
-  if ((rc = db_prepare(&st, req->db, "SELECT v.xml FROM instance i JOIN process_version v ON v.id = i.version "
-                                     "WHERE i.request = ? ORDER BY i.id DESC LIMIT 1")))
-    return rc;
-  sqlite3_bind_int64(st, 1, id);
-  int s = sqlite3_step(st);
-  if (s == SQLITE_ROW) {
-    rc = http_bytes(resp, 200, "application/xml", (const char *)sqlite3_column_text(st, 0),
-                    (size_t)sqlite3_column_bytes(st, 0));
-  } else if (s == SQLITE_DONE) {
-    rc = err_set(ERR_NOTFOUND, NULL, "la demande %s n'a pas encore de circuit", req->params[0]);
-  } else {
-    rc = db_fail(req->db, s, "lecture du circuit");
-  }
-  db_done(st);
-  return rc;
+  char *xml;
+  size_t len;
+  if ((rc = workflow_diagram(&xml, &len, req->db, id))) return rc;
+  return http_take(resp, 200, "application/xml", xml, len);
 }
 
 int page_request_message(struct http_req *req, struct http_resp *resp) {
@@ -747,23 +670,14 @@ int page_request_attach(struct http_req *req, struct http_resp *resp) {
   if (!file) {
     rc = err_set(ERR_INVALID, "file", "aucun fichier choisi : choisissez le document à joindre");
   } else {
-    int64_t request, id;
-    struct process_state ps = {0};
-    char media[128];
-    if ((rc = request_access(&request, req->db, &req->user, ref, PERM_WRITE))) return rc;
-    if ((rc = process_state(&ps, req->db, request)) || (rc = step_begin(req->db))) return rc;
-    rc = attachment_add(&id, req->db, &req->user, req->blobs, ref, file->filename, media_of(media, file),
-                        file->value.data ? file->value.data : "", file->value.len);
+    int64_t id;
     int told = 0;
-    if (!rc && ps.waiting_docs && pieces && !strcmp(pieces, "1")) {
-      /* The answer to the request for documents: the process goes on. */
-      json_t *vars = json_pack("{s:[s]}", "pieces", file->filename);
-      rc = engine_deliver(req->engine, &req->user, ps.instance, DOCUMENTS_MESSAGE, vars, clock_now_ms());
-      json_decref(vars);
-      if (rc == ERR_CONFLICT) rc = 0; /* no longer waiting: the document alone is kept */
-      else told = !rc;
-    }
-    step_end(req->db, rc == 0);
+    char media[128];
+    struct workflow_document doc = {file->filename, media_of(media, file),
+                                    file->value.data ? file->value.data : "", file->value.len};
+    rc = workflow_add_document(&id, &told, req->engine, &req->user, req->blobs, ref, &doc,
+                               pieces && !strcmp(pieces, "1"));
+    if (rc == ERR_FORBIDDEN || rc == ERR_NOTFOUND) return rc;
     if (!rc) {
       char to[80];
       snprintf(to, sizeof to, "/demandes/%s?avis=%s#documents", ref, told ? "pieces" : "document");
@@ -803,40 +717,11 @@ int page_request_document(struct http_req *req, struct http_resp *resp) {
   char *end;
   long long doc = strtoll(req->params[1], &end, 10);
   if (!*req->params[1] || *end || doc <= 0) return err_set(ERR_NOTFOUND, NULL, "document inconnu : « %s »", req->params[1]);
-  sqlite3_stmt *st;
-  if ((rc = db_prepare(&st, req->db, "SELECT sha256, name, media_type FROM attachment WHERE id = ? AND request = ?")))
-    return rc;
-  sqlite3_bind_int64(st, 1, doc);
-  sqlite3_bind_int64(st, 2, request);
-  char sha[65] = "", name[256] = "";
-  const char *type = NULL;
-  int s = sqlite3_step(st);
-  if (s == SQLITE_ROW) {
-    snprintf(sha, sizeof sha, "%s", db_col_text(st, 0) ? db_col_text(st, 0) : "");
-    snprintf(name, sizeof name, "%s", db_col_text(st, 1) ? db_col_text(st, 1) : "document");
-    type = served_type(db_col_text(st, 2));
-  } else if (s == SQLITE_DONE) {
-    rc = err_set(ERR_NOTFOUND, NULL, "document inconnu sur la demande %s", req->params[0]);
-  } else {
-    rc = db_fail(req->db, s, "lecture du document");
-  }
-  db_done(st);
-  if (rc) return rc;
-  char path[1024];
-  if ((rc = blob_path(path, sizeof path, req->blobs, sha))) return rc;
-  FILE *f = fopen(path, "rb");
-  if (!f) return err_set(ERR_IO, NULL, "document illisible sur le serveur");
-  char *data = NULL;
-  long len = -1;
-  if (!fseek(f, 0, SEEK_END) && (len = ftell(f)) >= 0 && !fseek(f, 0, SEEK_SET)) {
-    data = malloc((size_t)len + 1);
-    if (data && fread(data, 1, (size_t)len, f) != (size_t)len) {
-      free(data);
-      data = NULL;
-    }
-  }
-  fclose(f);
-  if (!data) return err_set(ERR_IO, NULL, "document illisible sur le serveur");
+  struct attachment_file af;
+  if ((rc = attachment_read(&af, req->db, req->blobs, request, doc))) return rc;
+  const char *type = served_type(af.media_type), *name = af.name;
+  char *data = af.data;
+  size_t len = af.size;
   /* A file name safe in the header: letters, digits, . - _ only. */
   char safe[80];
   size_t k = 0;
@@ -849,5 +734,5 @@ int page_request_document(struct http_req *req, struct http_resp *resp) {
   safe[k] = 0;
   if (!k || safe[0] == '.') snprintf(safe, sizeof safe, "document-%lld", doc);
   snprintf(resp->disposition, sizeof resp->disposition, "attachment; filename=\"%s\"", safe);
-  return http_take(resp, 200, type, data, (size_t)len);
+  return http_take(resp, 200, type, data, len);
 }
