@@ -12,23 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The themes as {code: label} (new reference), and the list itself in *list
- * (new reference) when not NULL. */
-static int theme_labels(json_t **labels, json_t **list, struct db *db) {
-  json_t *themes;
-  int rc = theme_list(&themes, db);
-  if (rc) return rc;
-  *labels = json_object();
-  size_t i;
-  json_t *t;
-  json_array_foreach(themes, i, t) {
-    json_object_set(*labels, json_string_value(json_object_get(t, "code")), json_object_get(t, "label"));
-  }
-  if (list) *list = themes;
-  else json_decref(themes);
-  return 0;
-}
-
 void page_catalog_audience(char *out, size_t size, const json_t *audience) {
   static const struct {
     const char *kind, *words;

@@ -53,21 +53,6 @@ static void size_words(char out[32], json_int_t n) {
 static int is_staff_or_coordinator(const struct user *u) { return u->role != ROLE_REQUESTER; }
 static int is_coordinator(const struct user *u) { return u->role == ROLE_COORDINATOR || u->role == ROLE_ADMIN; }
 
-/* The themes as {code: label} (new reference); the list in *list. */
-static int themes_of(json_t **labels, json_t **list, struct db *db) {
-  json_t *themes;
-  int rc = theme_list(&themes, db);
-  if (rc) return rc;
-  *labels = json_object();
-  size_t i;
-  json_t *t;
-  json_array_foreach(themes, i, t) {
-    json_object_set(*labels, json_string_value(json_object_get(t, "code")), json_object_get(t, "label"));
-  }
-  *list = themes;
-  return 0;
-}
-
 /* The file's announced media type without parameters, into `out`. */
 static const char *media_of(char out[128], const struct form_field *file) {
   out[0] = 0;
@@ -103,7 +88,7 @@ int page_request_list(struct http_req *req, struct http_resp *resp) {
   if (cursor && !*cursor) cursor = NULL;
   json_t *labels = NULL, *themes = NULL, *items = NULL, *v = NULL;
   char *next = NULL;
-  int rc = themes_of(&labels, &themes, req->db), code = 200;
+  int rc = theme_labels(&labels, &themes, req->db), code = 200;
   if (rc) goto done;
   struct request_filter f = {status, theme, NULL, NULL, q, cursor, 20};
   rc = request_list(&items, &next, req->db, &req->user, &f);
@@ -275,7 +260,7 @@ static const char *field_id(const char *field) {
 static int render_form(struct http_resp *resp, struct http_req *req, int status, const struct filing *fl,
                        const char *error, const char *field) {
   json_t *labels = NULL, *themes = NULL, *sugg = NULL;
-  int rc = themes_of(&labels, &themes, req->db);
+  int rc = theme_labels(&labels, &themes, req->db);
   if (rc) return rc;
   size_t i;
   json_t *t;
@@ -555,7 +540,7 @@ static int request_view(json_t **out, struct http_req *req, const char *ref) {
   }
   json_object_del(r, "events");
   json_t *labels = NULL, *themes = NULL;
-  if ((rc = themes_of(&labels, &themes, req->db))) {
+  if ((rc = theme_labels(&labels, &themes, req->db))) {
     json_decref(r);
     json_decref(timeline);
     return rc;
