@@ -42,6 +42,8 @@ test: build build-asan
 bench: build
 	@scripts/setup-deps.sh wrk curl
 	@tests/bench/run.sh $(BUILD)
+	@echo "== Pages HTML : tableau de bord, page d'une demande (pages.sh)"
+	@tests/bench/pages.sh $(BUILD)
 	@echo "== Moteur de circuits (bench_engine)"
 	@$(BUILD)/tests/bench/bench_engine
 	@echo "== Orientation, tableau de bord, statistiques, exports (bench_match)"

@@ -8,6 +8,8 @@
 #include "request.h"
 #include "text.h"
 #include "user.h"
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Accepted media types and the signature their content must start with
@@ -111,4 +113,42 @@ int attachment_add(int64_t *id, struct db *db, const struct user *actor, const c
   rc = db_write(db, add_tx, &c);
   if (!rc && id) *id = c.id;
   return rc;
+}
+
+int attachment_read(struct attachment_file *out, struct db *db, const char *blobs, int64_t request, int64_t id) {
+  sqlite3_stmt *st;
+  char sha[65] = "", path[1024];
+  memset(out, 0, sizeof *out);
+  int rc = db_prepare(&st, db, "SELECT sha256, name, media_type FROM attachment WHERE id = ? AND request = ?");
+  if (rc) return rc;
+  sqlite3_bind_int64(st, 1, id);
+  sqlite3_bind_int64(st, 2, request);
+  int s = sqlite3_step(st);
+  if (s == SQLITE_ROW) {
+    snprintf(sha, sizeof sha, "%s", db_col_text(st, 0) ? db_col_text(st, 0) : "");
+    snprintf(out->name, sizeof out->name, "%s", db_col_text(st, 1) ? db_col_text(st, 1) : "document");
+    snprintf(out->media_type, sizeof out->media_type, "%s", db_col_text(st, 2) ? db_col_text(st, 2) : "");
+  } else if (s == SQLITE_DONE) {
+    rc = err_set(ERR_NOTFOUND, NULL, "document inconnu sur cette demande");
+  } else {
+    rc = db_fail(db, s, "lecture d'un document");
+  }
+  db_done(st);
+  if (rc) return rc;
+  if ((rc = blob_path(path, sizeof path, blobs, sha))) return rc;
+  FILE *f = fopen(path, "rb");
+  if (!f) return err_set(ERR_IO, NULL, "document illisible sur le serveur : %s", path);
+  long len = -1;
+  if (!fseek(f, 0, SEEK_END) && (len = ftell(f)) >= 0 && !fseek(f, 0, SEEK_SET)) {
+    out->data = malloc((size_t)len + 1);
+    if (out->data && fread(out->data, 1, (size_t)len, f) != (size_t)len) {
+      free(out->data);
+      out->data = NULL;
+    }
+  }
+  fclose(f);
+  if (!out->data) return err_set(ERR_IO, NULL, "document illisible sur le serveur : %s", path);
+  out->data[len] = 0;
+  out->size = (size_t)len;
+  return 0;
 }

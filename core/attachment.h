@@ -29,6 +29,20 @@ int attachment_add(int64_t *id, struct db *db, const struct user *actor, const c
   "'sha256', a.sha256, 'at', appui_time(a.created_at))) " \
   "FROM (SELECT * FROM attachment WHERE request = r.id ORDER BY id) a)"
 
+/* A stored document read back. */
+struct attachment_file {
+  char name[256];       /* its name as given */
+  char media_type[128]; /* its media type as recorded */
+  char *data;           /* its content (malloc'ed, NUL-terminated; free()) */
+  size_t size;
+};
+
+/* Reads document `id` of request `request` (id; the caller has checked
+ * that the actor may read the request) from the blob store `blobs` into
+ * *out. Returns 0, ERR_NOTFOUND when the request has no such document, ERR_IO
+ * when its content cannot be read, or a storage error. */
+int attachment_read(struct attachment_file *out, struct db *db, const char *blobs, int64_t request, int64_t id);
+
 /* The media types accepted, as a static comma-separated list. */
 const char *attachment_types(void);
 

@@ -29,6 +29,7 @@ struct db {
   int in_tx;
   int in_read;
   int batch;   /* a group-commit transaction is open: db_begin() makes savepoints */
+  int group;   /* db_group_begin(): 1 = a savepoint inside the batch, 2 = a batch of its own */
   unsigned next_evict;
   struct cached cache[CACHE_SIZE];
   void *slot[DB_SLOTS];              /* per-connection data of other modules */
@@ -291,6 +292,42 @@ int db_batch_commit(struct db *db) {
   int rc = db_exec(db, "COMMIT");
   if (rc) sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
   db->batch = 0;
+  return rc;
+}
+
+int db_group_begin(struct db *db) {
+  assert(!db->in_tx && !db->in_read && !db->group);
+  if (db->batch) {
+    int rc = db_exec(db, "SAVEPOINT grp");
+    if (!rc) db->group = 1;
+    return rc;
+  }
+  pthread_mutex_lock(&write_lock);
+  int rc = db_batch_begin(db);
+  if (rc) {
+    pthread_mutex_unlock(&write_lock);
+    return rc;
+  }
+  db->group = 2;
+  return 0;
+}
+
+int db_group_end(struct db *db, int ok) {
+  assert(db->group && !db->in_tx);
+  int rc = 0;
+  if (db->group == 1) {
+    if (ok) rc = db_exec(db, "RELEASE grp");
+    if (!ok || rc) sqlite3_exec(db->h, "ROLLBACK TO grp; RELEASE grp", NULL, NULL, NULL);
+  } else {
+    if (ok) {
+      rc = db_batch_commit(db);
+    } else {
+      sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+      db->batch = 0;
+    }
+    pthread_mutex_unlock(&write_lock);
+  }
+  db->group = 0;
   return rc;
 }
 

@@ -87,6 +87,19 @@ int db_batch_begin(struct db *db);
  * error. */
 int db_batch_commit(struct db *db);
 
+/* Makes the writes that follow on this connection (db_write, db_begin…)
+ * one all-or-nothing unit until db_group_end(): several operations that
+ * each write in their own transaction (filing a request, then attaching its
+ * document) either all stay or all go. Inside a batch it is a savepoint;
+ * otherwise a batch of its own (holding the process-wide write lock). Not
+ * nested; no db_begin() may be open. Returns 0 or an error. */
+int db_group_begin(struct db *db);
+
+/* Ends the group: keeps its writes when `ok`, undoes them all otherwise.
+ * Returns 0, or the error of keeping them (then nothing is kept). Leaves the
+ * thread's error message alone when `ok` is 0. */
+int db_group_end(struct db *db, int ok);
+
 /* 1 while a transaction begun by db_begin() is open on this connection. */
 int db_in_tx(struct db *db);
 

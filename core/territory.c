@@ -394,3 +394,31 @@ int territory_show(json_t **out, struct db *db, const char *code) {
   *out = o;
   return 0;
 }
+
+int territory_code_of_name(char code[16], struct db *db, const char *name) {
+  sqlite3_stmt *st;
+  int rc = db_prepare(&st, db, "SELECT code, name, kind, departement FROM collectivity WHERE name = ? COLLATE NOCASE "
+                               "AND kind IN ('commune', 'epci') ORDER BY code LIMIT 6");
+  if (rc) return rc;
+  db_bind_text(st, 1, name);
+  char list[512] = "";
+  int n = 0, s;
+  size_t used = 0;
+  while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+    if (!n) snprintf(code, 16, "%s", db_col_text(st, 0));
+    const char *dep = db_col_text(st, 3);
+    int w = snprintf(list + used, sizeof list - used, "%s%s (%s, %s%s)", n ? ", " : "", db_col_text(st, 1),
+                     db_col_text(st, 0), !strcmp(db_col_text(st, 2), "epci") ? "EPCI" : "département ",
+                     !strcmp(db_col_text(st, 2), "epci") ? "" : dep ? dep : "?");
+    if (w > 0 && (size_t)w < sizeof list - used) used += (size_t)w;
+    n++;
+  }
+  if (s != SQLITE_DONE && s != SQLITE_ROW) rc = db_fail(db, s, "recherche d'une commune par son nom");
+  db_done(st);
+  if (rc) return rc;
+  if (!n) return err_set(ERR_NOTFOUND, "commune", "aucune commune de ce nom");
+  if (n > 1)
+    return err_set(ERR_INVALID, "commune", "Plusieurs collectivités portent ce nom : %s. Indiquez le code INSEE de "
+                                           "la vôtre.", list);
+  return 0;
+}

@@ -42,4 +42,11 @@ int territory_show(json_t **out, struct db *db, const char *code);
  * storage error. */
 int territory_kind(char kind[16], struct db *db, const char *code);
 
+/* The code of the one commune or EPCI named `name` (case ignored) into
+ * `code`, for forms where a collectivity is typed by its name. Returns 0,
+ * ERR_NOTFOUND (none, field "commune"), ERR_INVALID (several: the message
+ * lists them, with their codes, so that one is chosen by its code) or a
+ * storage error. */
+int territory_code_of_name(char code[16], struct db *db, const char *name);
+
 #endif

@@ -46,3 +46,18 @@ int theme_list(json_t **out, struct db *db) {
   *out = arr;
   return rc;
 }
+
+int theme_labels(json_t **labels, json_t **list, struct db *db) {
+  json_t *themes;
+  int rc = theme_list(&themes, db);
+  if (rc) return rc;
+  *labels = json_object();
+  size_t i;
+  json_t *t;
+  json_array_foreach(themes, i, t) {
+    json_object_set(*labels, json_string_value(json_object_get(t, "code")), json_object_get(t, "label"));
+  }
+  if (list) *list = themes;
+  else json_decref(themes);
+  return 0;
+}

@@ -15,4 +15,9 @@ int theme_check(struct db *db, const char *const *codes, int n, const char *fiel
  * reference). Returns 0 or a storage error. */
 int theme_list(json_t **out, struct db *db);
 
+/* The themes as an object {code: label} in *labels (new reference) and,
+ * when `list` is not NULL, the theme_list() array in *list (new
+ * reference). Returns 0 or a storage error. */
+int theme_labels(json_t **labels, json_t **list, struct db *db);
+
 #endif

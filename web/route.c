@@ -4,6 +4,8 @@
 #include "asset.h"
 #include "attachment.h"
 #include "page_auth.h"
+#include "page_catalog.h"
+#include "page_request.h"
 /* page headers (one per area) */
 #include <string.h>
 
@@ -20,8 +22,27 @@ static const struct route routes[] = {
     {"POST", "/connexion", page_auth_login, ROUTE_PAGE, FORM_BODY, "Connexion"},
     {"POST", "/deconnexion", page_auth_logout, ROUTE_PAGE_USER, FORM_BODY, "Déconnexion"},
     /* pages: catalogue */
+    {"GET", "/catalogue", page_catalog_list, ROUTE_PAGE, 0,
+     "Catalogue des offres par thématique (theme) et « Suis-je éligible ? » (commune)"},
+    {"GET", "/catalogue/{slug}", page_catalog_offer, ROUTE_PAGE, 0, "Une offre du catalogue"},
 
     /* pages: demandes */
+    {"GET", "/demandes", page_request_list, ROUTE_PAGE_USER, 0,
+     "Les demandes visibles (status, theme, q, cursor)"},
+    {"POST", "/demandes", page_request_file, ROUTE_PAGE_USER, PAGE_REQUEST_UPLOAD_BODY,
+     "Déposer une demande (formulaire multipart, pièce jointe facultative)"},
+    {"GET", "/demandes/nouvelle", page_request_new, ROUTE_PAGE_USER, 0, "Formulaire de dépôt d'une demande"},
+    {"GET", "/demandes/nouvelle/offres", page_request_offers, ROUTE_PAGE_USER, 0,
+     "Offres suggérées pendant la saisie, avec l'éligibilité (fragment)"},
+    {"GET", "/demandes/{ref}", page_request_show, ROUTE_PAGE_USER, 0, "La page d'une demande"},
+    {"GET", "/demandes/{ref}/circuit.bpmn", page_request_circuit, ROUTE_PAGE_USER, 0,
+     "Le circuit (BPMN) suivi par une demande"},
+    {"POST", "/demandes/{ref}/messages", page_request_message, ROUTE_PAGE_USER, FORM_BODY,
+     "Écrire un message ou une note interne sur une demande"},
+    {"POST", "/demandes/{ref}/documents", page_request_attach, ROUTE_PAGE_USER, PAGE_REQUEST_UPLOAD_BODY,
+     "Joindre un document à une demande"},
+    {"GET", "/demandes/{ref}/documents/{id}", page_request_document, ROUTE_PAGE_USER, 0,
+     "Télécharger un document d'une demande"},
 
     /* pages: file, tableau, statistiques, incidents */
 

@@ -7,6 +7,7 @@
 #include "engine.h"
 #include "err.h"
 #include "log.h"
+#include "session.h"
 #include "sla.h"
 #include "store.h"
 #include "user.h"
@@ -53,6 +54,10 @@ static void *run(void *arg) {
       if (store_reconcile(&r, s->store, s->db, &sys)) log_error("réconciliation des circuits : %s", err_msg());
       else if (r.versions || r.rejected)
         log_info("réconciliation : %d version(s) nouvelle(s), %d fichier(s) refusé(s)", r.versions, r.rejected);
+      /* Expired browser sessions and spent login-failure counters. */
+      int purged = 0;
+      if (session_purge(&purged, s->db, now)) log_error("sessions expirées : %s", err_msg());
+      else if (purged) log_debug("%d session(s) ou compteur(s) d'échecs expiré(s) supprimé(s)", purged);
       last_reconcile = now;
     }
     struct timespec until;

@@ -1,7 +1,8 @@
 /* scheduler — the background thread of `appui serve` that fires due timers
  * and runs due jobs (engine_tick) every period, and reconciles the
  * repository of definitions with commits pushed with git every
- * `reconcile_s` seconds. It has its own database connection and engine. */
+ * `reconcile_s` seconds, when it also deletes expired browser sessions
+ * (session_purge). It has its own database connection and engine. */
 #ifndef APPUI_SCHEDULER_H
 #define APPUI_SCHEDULER_H
 

@@ -1,15 +1,19 @@
-/* workflow — repository set-up and filing with process start (see
- * workflow.h). */
+/* workflow — repository set-up, filing with process start, documents and
+ * where a request's process stands (see workflow.h). */
 #include "workflow.h"
 #include "clock.h"
 #include "db.h"
 #include "embed.h"
 #include "engine.h"
 #include "err.h"
+#include "attachment.h"
+#include "perm.h"
 #include "request.h"
 #include "store.h"
 #include "user.h"
+#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 extern const struct embed_file definition_files[];
@@ -149,5 +153,100 @@ int workflow_start_missing(int *started, struct engine *e, const struct user *ac
     total += c.started;
   } while (!rc && c.started == 512);
   if (started) *started = total;
+  return rc;
+}
+
+int workflow_file_with(char ref[16], int64_t *id, struct engine *e, const struct user *actor,
+                       const struct request_new *n, const char *blobs, const struct workflow_document *doc) {
+  struct db *db = engine_db(e);
+  int rc = db_group_begin(db);
+  if (rc) return rc;
+  rc = workflow_file(ref, id, e, actor, n);
+  if (!rc && doc) {
+    int64_t doc_id;
+    rc = attachment_add(&doc_id, db, actor, blobs, ref, doc->name, doc->media_type, doc->data, doc->size);
+  }
+  int kept = db_group_end(db, rc == 0);
+  if (rc) ref[0] = 0;
+  return rc ? rc : kept;
+}
+
+int workflow_state(struct workflow_state *out, struct db *db, int64_t request) {
+  sqlite3_stmt *st;
+  memset(out, 0, sizeof *out);
+  int rc = db_prepare(&st, db,
+                      "SELECT i.id, i.state = 'active', "
+                      "(SELECT group_concat(element, ',') FROM (SELECT DISTINCT element FROM token t "
+                      "WHERE t.instance = i.id ORDER BY t.id)), "
+                      "EXISTS (SELECT 1 FROM subscription s WHERE s.instance = i.id AND s.message = ?2) "
+                      "FROM instance i WHERE i.request = ?1 ORDER BY i.id DESC LIMIT 1");
+  if (rc) return rc;
+  sqlite3_bind_int64(st, 1, request);
+  db_bind_text(st, 2, WORKFLOW_DOCUMENTS_MESSAGE);
+  int s = sqlite3_step(st);
+  if (s == SQLITE_ROW) {
+    out->instance = sqlite3_column_int64(st, 0);
+    out->active = sqlite3_column_int(st, 1);
+    const char *el = db_col_text(st, 2);
+    snprintf(out->elements, sizeof out->elements, "%s", el ? el : "");
+    out->waiting_documents = out->active && sqlite3_column_int(st, 3);
+  } else if (s != SQLITE_DONE) {
+    rc = db_fail(db, s, "état du circuit de la demande");
+  }
+  db_done(st);
+  return rc;
+}
+
+int workflow_add_document(int64_t *id, int *answered, struct engine *e, const struct user *actor, const char *blobs,
+                          const char *ref, const struct workflow_document *doc, int answer) {
+  struct db *db = engine_db(e);
+  int64_t request;
+  struct workflow_state ws;
+  int told = 0;
+  int rc = request_access(&request, db, actor, ref, PERM_WRITE);
+  if (!rc) rc = workflow_state(&ws, db, request);
+  if (!rc) rc = db_group_begin(db);
+  if (rc) return rc;
+  rc = attachment_add(id, db, actor, blobs, ref, doc->name, doc->media_type, doc->data, doc->size);
+  if (!rc && answer && ws.waiting_documents) {
+    /* The answer to the request for documents: the process goes on. */
+    json_t *vars = json_pack("{s:[s]}", "pieces", doc->name);
+    rc = vars ? engine_deliver(e, actor, ws.instance, WORKFLOW_DOCUMENTS_MESSAGE, vars, clock_now_ms())
+              : err_set(ERR_NOMEM, NULL, "mémoire insuffisante");
+    json_decref(vars);
+    if (rc == ERR_CONFLICT) rc = 0; /* no longer waiting: the document alone is kept */
+    else told = !rc;
+  }
+  int kept = db_group_end(db, rc == 0);
+  if (answered) *answered = !rc && !kept && told;
+  return rc ? rc : kept;
+}
+
+int workflow_diagram(char **xml, size_t *len, struct db *db, int64_t request) {
+  sqlite3_stmt *st;
+  *xml = NULL;
+  *len = 0;
+  int rc = db_prepare(&st, db, "SELECT v.xml FROM instance i JOIN process_version v ON v.id = i.version "
+                               "WHERE i.request = ? ORDER BY i.id DESC LIMIT 1");
+  if (rc) return rc;
+  sqlite3_bind_int64(st, 1, request);
+  int s = sqlite3_step(st);
+  if (s == SQLITE_ROW) {
+    size_t n = (size_t)sqlite3_column_bytes(st, 0);
+    const char *text = (const char *)sqlite3_column_text(st, 0);
+    *xml = malloc(n + 1);
+    if (!*xml) {
+      rc = err_set(ERR_NOMEM, NULL, "mémoire insuffisante");
+    } else {
+      memcpy(*xml, text ? text : "", n);
+      (*xml)[n] = 0;
+      *len = n;
+    }
+  } else if (s == SQLITE_DONE) {
+    rc = err_set(ERR_NOTFOUND, NULL, "cette demande n'a pas encore de circuit");
+  } else {
+    rc = db_fail(db, s, "lecture du circuit de la demande");
+  }
+  db_done(st);
   return rc;
 }

@@ -297,11 +297,34 @@ static void storage_failure_records_nothing(void **state) {
   assert_int_equal(id, 0);
 }
 
+static void read_back(void **state) {
+  (void)state;
+  int64_t id = 0;
+  assert_int_equal(add(&id, &g.maire, g.agassac, "devis.pdf", "application/pdf", pdf, sizeof pdf - 1), 0);
+  struct attachment_file f;
+  assert_int_equal(attachment_read(&f, g.db, g.blobs, g.agassac_id, id), 0);
+  assert_string_equal(f.name, "devis.pdf");
+  assert_string_equal(f.media_type, "application/pdf");
+  assert_int_equal(f.size, sizeof pdf - 1);
+  assert_memory_equal(f.data, pdf, f.size);
+  free(f.data);
+  /* Another request's id, an unknown id: not found, nothing allocated. */
+  assert_refused(g.db, attachment_read(&f, g.db, g.blobs, g.agassac_id + 1000, id), ERR_NOTFOUND, NULL, "inconnu");
+  assert_null(f.data);
+  assert_refused(g.db, attachment_read(&f, g.db, g.blobs, g.agassac_id, id + 1000), ERR_NOTFOUND, NULL, "inconnu");
+  /* Content gone from the store: an I/O error, said so. */
+  char other[400];
+  snprintf(other, sizeof other, "%s-ailleurs", g.blobs);
+  assert_refused(g.db, attachment_read(&f, g.db, other, g.agassac_id, id), ERR_IO, NULL, "illisible");
+  assert_null(f.data);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       T(stored_by_content),
+      T(read_back),
       T(identical_uploads_share_one_file),
       T(accepted_types),
       T(size_limits),

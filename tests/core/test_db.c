@@ -118,6 +118,51 @@ static void write_rolls_back_on_error(void **state) {
   fixture_rmdir(dir);
 }
 
+static int insert_group(struct db *db, void *arg) {
+  char sql[128];
+  snprintf(sql, sizeof sql, "INSERT INTO setting (key, value) VALUES ('%s', 'v')", (const char *)arg);
+  return db_exec(db, sql);
+}
+
+/* db_group_begin/end: several db_write() calls kept or undone together,
+ * alone or inside a batch (where the batch's other writes are untouched). */
+static void group_keeps_or_undoes_all(void **state) {
+  (void)state;
+  char dir[256];
+  struct db *db = fixture_db(dir);
+  /* Alone: undone, then kept. */
+  assert_int_equal(db_group_begin(db), 0);
+  assert_int_equal(db_write(db, insert_group, "a"), 0);
+  assert_int_equal(db_write(db, insert_group, "b"), 0);
+  err_set(ERR_MEDIATYPE, NULL, "refusé exprès");
+  assert_int_equal(db_group_end(db, 0), 0);
+  assert_string_equal(err_msg(), "refusé exprès"); /* the caller's error is kept */
+  assert_int_equal(fixture_int(db, "SELECT count(*) FROM setting"), 0);
+  assert_int_equal(db_group_begin(db), 0);
+  assert_int_equal(db_write(db, insert_group, "a"), 0);
+  assert_int_equal(db_write(db, insert_group, "b"), 0);
+  /* A failing write inside the group undoes itself only. */
+  assert_int_equal(db_write(db, insert_group, "a"), ERR_CONFLICT);
+  assert_int_equal(db_group_end(db, 1), 0);
+  assert_int_equal(fixture_int(db, "SELECT count(*) FROM setting WHERE key IN ('a', 'b')"), 2);
+  /* Inside a batch: the group goes, the batch's own write stays. */
+  assert_int_equal(db_batch_begin(db), 0);
+  assert_int_equal(db_write(db, insert_group, "c"), 0);
+  assert_int_equal(db_group_begin(db), 0);
+  assert_int_equal(db_write(db, insert_group, "d"), 0);
+  assert_int_equal(db_write(db, insert_group, "e"), 0);
+  assert_int_equal(db_group_end(db, 0), 0);
+  assert_int_equal(db_group_begin(db), 0);
+  assert_int_equal(db_write(db, insert_group, "f"), 0);
+  assert_int_equal(db_group_end(db, 1), 0);
+  assert_int_equal(db_batch_commit(db), 0);
+  assert_int_equal(fixture_int(db, "SELECT count(*) FROM setting WHERE key IN ('c', 'f')"), 2);
+  assert_int_equal(fixture_int(db, "SELECT count(*) FROM setting WHERE key IN ('d', 'e')"), 0);
+  assert_false(db_in_tx(db));
+  db_close(db);
+  fixture_rmdir(dir);
+}
+
 static void statement_cache_survives_many_statements(void **state) {
   (void)state;
   char dir[256];
@@ -166,6 +211,7 @@ int main(void) {
       cmocka_unit_test(newer_schema_is_refused),
       cmocka_unit_test(missing_base_without_migrate_is_refused),
       cmocka_unit_test(write_rolls_back_on_error),
+      cmocka_unit_test(group_keeps_or_undoes_all),
       cmocka_unit_test(statement_cache_survives_many_statements),
       cmocka_unit_test(journal_is_append_only),
   };

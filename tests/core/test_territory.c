@@ -201,6 +201,25 @@ static void show_unknown(void **state) {
   assert_refused(g.db, territory_show(&o, g.db, "81004"), ERR_NOTFOUND, "code", "81004"); /* Albi: not imported */
 }
 
+static void code_of_a_name(void **state) {
+  (void)state;
+  char code[16];
+  assert_int_equal(territory_code_of_name(code, g.db, "toulouse"), 0); /* case ignored */
+  assert_string_equal(code, "31555");
+  assert_refused(g.db, territory_code_of_name(code, g.db, "Atlantis"), ERR_NOTFOUND, "commune", "aucune commune");
+  assert_refused(g.db, territory_code_of_name(code, g.db, ""), ERR_NOTFOUND, "commune", NULL);
+  /* Homonyms are listed with their codes, so that one is chosen (an EPCI
+   * named like a commune, added here: the Haute-Garonne has no two communes
+   * of the same name). */
+  assert_int_equal(db_exec(g.db, "INSERT INTO collectivity (code, kind, name, departement) "
+                                 "VALUES ('200000001', 'epci', 'Auterive', '31')"),
+                   0);
+  assert_refused(g.db, territory_code_of_name(code, g.db, "Auterive"), ERR_INVALID, "commune", "Plusieurs");
+  assert_non_null(strstr(err_msg(), "Auterive (31033, département 31)"));
+  assert_non_null(strstr(err_msg(), "Auterive (200000001, EPCI)"));
+  assert_int_equal(db_exec(g.db, "DELETE FROM collectivity WHERE code = '200000001'"), 0);
+}
+
 static void kind_of_codes(void **state) {
   (void)state;
   char kind[16];
@@ -410,6 +429,7 @@ int main(void) {
       cmocka_unit_test(non_admin_may_not_import),
       cmocka_unit_test(missing_source_is_refused),
       cmocka_unit_test(malformed_source_is_refused),
+      cmocka_unit_test(code_of_a_name),
       cmocka_unit_test(counts_inserted_and_updated),
       cmocka_unit_test(several_or_all_departements),
   };
