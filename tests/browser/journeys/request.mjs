@@ -1,0 +1,1 @@
+export async function requestJourney() { throw new Error("à écrire"); }
