@@ -95,7 +95,7 @@ async function main() {
 
   if (warnings.length) {
     const unique = [...new Set(warnings)];
-    console.log(`\naxe-core : ${unique.length} avertissement(s) mineurs ou modérés (n'échouent pas) :`);
+    console.log(`\n${unique.length} avertissement(s) (axe-core mineurs ou modérés, focus perdu ; n'échouent pas) :`);
     for (const w of unique) console.log(`  ${w}`);
   }
   console.log(`\n${audits} analyses axe-core (${(auditMs / 1000).toFixed(1)} s) sur ${pages.size} états de page ; ` +

@@ -2,7 +2,7 @@
 // the keyboard only (kb): following a link, the main menu, logging in and
 // out. Labels are those of CONTRACT.md and of the layout.
 import { check } from '../lib/harness.mjs';
-import { tabTo, typeInto } from '../lib/keyboard.mjs';
+import { focused, tabTo, typeInto } from '../lib/keyboard.mjs';
 
 export function main(j) {
   return j.page.locator('main#contenu');
@@ -29,7 +29,15 @@ export async function follow(j, kb, locator, what, opts = {}) {
 export async function send(j, kb, locator, what, prefix, opts = {}) {
   if (kb) {
     await tabTo(j, locator, what);
-    return j.submit(() => j.page.keyboard.press('Enter'), prefix, opts);
+    const r = await j.submit(() => j.page.keyboard.press('Enter'), prefix, opts);
+    if (!r.navigated) {
+      // After an htmx swap, the keyboard user should not be sent back to
+      // the top of the page: reported (not failed) when the focus is lost.
+      await j.page.waitForTimeout(300);
+      const f = await focused(j.page);
+      if (f.none) j.warnings.push(`${j.name} › ${j.path()} : focus perdu (retour au début de la page) après ${what} (mise à jour htmx)`);
+    }
+    return r;
   }
   const n = await locator.count();
   check(n === 1, `${what} : ${n} élément(s) trouvé(s) au lieu d'un sur ${j.path()}`);

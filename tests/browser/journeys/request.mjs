@@ -138,7 +138,7 @@ export async function requestJourney(j, p, { keyboard: kb }) {
   await j.step('connexion de la coordination', () => login(j, kb, coord));
   await j.step('liste des demandes', async () => {
     await follow(j, kb, menuLink(j, 'Demandes'), 'le lien « Demandes » du menu principal');
-    const table = main(j).locator('table', { has: page.locator('caption', { hasText: /demandes/ }) });
+    const table = main(j).locator('table', { has: page.locator('caption', { hasText: /demandes/i }) });
     check(await table.count() >= 1, 'la liste des demandes n\'a pas de tableau dont la légende (caption) contient « demandes »');
   });
   await j.step('demande a qualifier', async () => {
@@ -149,7 +149,7 @@ export async function requestJourney(j, p, { keyboard: kb }) {
     await follow(j, kb, main(j).getByRole('link', { name: 'Orienter la demande', exact: true }), 'le lien « Orienter la demande »');
     check(j.path() === `${reqPage()}/orientation`, `« Orienter la demande » mène à ${j.path()}`);
     check((await page.locator('h1').innerText()).includes('Orientation'), 'le titre de la page d\'orientation ne contient pas « Orientation »');
-    const table = main(j).locator('table', { has: page.locator('caption', { hasText: /offres/ }) });
+    const table = main(j).locator('table', { has: page.locator('caption', { hasText: /offres/i }) });
     check(await table.count() === 1, 'pas de tableau des offres classées (caption contenant « offres »)');
     await waitText(j, table, /Assistance technique en voirie communale/, 'offres classées');
   });
@@ -247,7 +247,14 @@ export async function requestJourney(j, p, { keyboard: kb }) {
     } else {
       await theme.selectOption({ label: 'Voirie' });
     }
-    await follow(j, kb, main(j).getByRole('button', { name: 'Filtrer', exact: true }), 'le bouton « Filtrer »');
+    const r = await send(j, kb, main(j).getByRole('button', { name: 'Filtrer', exact: true }), 'le bouton « Filtrer »', '/tableau?', { method: 'GET' });
+    if (!r.navigated) {
+      // htmx: the results are swapped in place and the address pushed.
+      await page.waitForURL(/[?&]theme=voirie(&|$)/, { timeout: j.timeout }).catch(() => {});
+      await main(j).getByRole('link', { name: 'Exporter en CSV', exact: true }).and(page.locator('[href*="theme=voirie"]'))
+        .waitFor({ state: 'attached', timeout: j.timeout }).catch(() => {});
+      await j.axe('filtré (htmx)');
+    }
     check(/[?&]theme=voirie(&|$)/.test(j.path()), `après « Filtrer », l'adresse ${j.path()} ne porte pas theme=voirie`);
   });
   await j.step('export CSV', async () => {

@@ -115,7 +115,7 @@ export class Journey {
     cdp.on('Audits.issueAdded', ({ issue }) => {
       if (issue.code !== 'ContentSecurityPolicyIssue') return;
       const d = issue.details.contentSecurityPolicyIssueDetails || {};
-      const where = d.sourceCodeLocation ? ` à ${short(d.sourceCodeLocation.url, this.base)}:${d.sourceCodeLocation.lineNumber}` : '';
+      const where = d.sourceCodeLocation ? ` à ${short(d.sourceCodeLocation.url, this.base)}:${d.sourceCodeLocation.lineNumber}:${d.sourceCodeLocation.columnNumber}` : '';
       this.problem('CSP', `directive « ${d.violatedDirective} » violée (${d.contentSecurityPolicyViolationType})` +
         `${d.blockedURL ? ` par ${short(d.blockedURL, this.base)}` : ''}${where}`);
     });
@@ -143,7 +143,9 @@ export class Journey {
     }
     const seen = this.problems.slice(from);
     const file = join(this.dir, `${nn}-${slug(title)}${error || seen.length ? '-echec' : ''}.png`);
-    try { await this.page.screenshot({ path: file, fullPage: true }); } catch { /* the page may be gone */ }
+    // caret 'initial': hiding it would leave style="" on every field, which
+    // htmx then copies when it settles a swap (a CSP violation of ours).
+    try { await this.page.screenshot({ path: file, fullPage: true, caret: 'initial' }); } catch { /* the page may be gone */ }
     const ms = Date.now() - t0;
     this.log.push(`  ${error || seen.length ? '✗' : '✓'} ${this.name} › ${this.stepName} (${ms} ms)`);
     if (error || seen.length) {
@@ -243,8 +245,8 @@ export class Journey {
   }
 
   // Runs `action` that sends a form to a path starting with `prefix`
-  // (method `method`), htmx or plain. A plain form's 303 (or an htmx
-  // HX-Redirect/HX-Location) is followed and the new page checked
+  // (method `method`), htmx or plain. A plain form's new page (a 303, or a
+  // GET form's answer; or an htmx HX-Redirect/HX-Location) is awaited and checked
   // (checkPage); an htmx fragment is left to the caller, who waits for the
   // swap and calls axe(). Returns {resp, navigated}.
   async submit(action, prefix, { method = 'POST', label } = {}) {
@@ -257,7 +259,7 @@ export class Journey {
     const h = resp.headers();
     const s = resp.status();
     if (s >= 400) throw new Error(`${method} ${short(resp.url(), this.base)} a répondu ${s} au lieu de 303 ou 200`);
-    if ((s >= 300 && s < 400) || h['hx-redirect'] || h['hx-location']) {
+    if (resp.request().isNavigationRequest() || (s >= 300 && s < 400) || h['hx-redirect'] || h['hx-location']) {
       const final = await nav;
       if (final && final.status() !== 200) throw new Error(`${short(final.url(), this.base)} a répondu ${final.status()} après l'envoi du formulaire`);
       await this.checkPage(label);
