@@ -12,6 +12,7 @@ import { startPlatform } from './lib/platform.mjs';
 import { selftest } from './journeys/selftest.mjs';
 import { authMouse, authKeyboard } from './journeys/auth.mjs';
 import { requestJourney } from './journeys/request.mjs';
+import { adminTour } from './journeys/admin.mjs';
 
 process.env.PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD = '1';
 
@@ -20,6 +21,7 @@ const JOURNEYS = [
   ['connexion-clavier', authKeyboard],
   ['demande-souris', (j, p) => requestJourney(j, p, { keyboard: false })],
   ['demande-clavier', (j, p) => requestJourney(j, p, { keyboard: true })],
+  ['administration-souris', adminTour],
 ];
 
 async function main() {

@@ -273,5 +273,18 @@ export async function requestJourney(j, p, { keyboard: kb }) {
     check(/\.xlsx$/i.test(d.name), `le fichier exporté s'appelle « ${d.name} » (attendu : .xlsx)`);
     check(d.data.length > 100 && d.data.subarray(0, 2).toString('latin1') === 'PK', 'l\'export XLSX n\'est pas un classeur (zip)');
   });
+  if (!kb) {
+    await j.step('statistiques', async () => {
+      await follow(j, kb, menuLink(j, 'Statistiques'), 'le lien « Statistiques » du menu principal');
+      check(j.path().startsWith('/statistiques'), `« Statistiques » mène à ${j.path()}`);
+      const unnamed = await main(j).locator('canvas:not([aria-label])').count();
+      check(unnamed === 0, `${unnamed} graphique(s) <canvas> sans aria-label sur /statistiques`);
+      check(await main(j).locator('table').count() >= 1, 'les statistiques ne sont pas aussi données en tableaux');
+    });
+    await j.step('incidents', async () => {
+      await follow(j, kb, menuLink(j, 'Incidents'), 'le lien « Incidents » du menu principal');
+      check(j.path().startsWith('/incidents'), `« Incidents » mène à ${j.path()}`);
+    });
+  }
   await j.step('deconnexion de la coordination', () => logout(j, kb));
 }

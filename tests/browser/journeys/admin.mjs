@@ -1,0 +1,34 @@
+// admin — the administration's pages (CONTRACT.md: /admin links to
+// /admin/structures, /admin/offres, /admin/utilisateurs, /admin/processus),
+// each visited from /admin and checked (status, landmarks, axe-core); and
+// the anonymous catalogue (themes, one offer).
+import { check } from '../lib/harness.mjs';
+import { account, follow, login, logout, main, menuLink } from './common.mjs';
+
+const SECTIONS = ['/admin/structures', '/admin/offres', '/admin/utilisateurs', '/admin/processus'];
+
+export async function adminTour(j, p) {
+  await j.step('catalogue', async () => {
+    await j.goto('/');
+    await follow(j, false, menuLink(j, 'Catalogue des offres'), 'le lien « Catalogue des offres » du menu principal');
+    const offer = main(j).locator('a[href^="/catalogue/"]').first();
+    check(await offer.count() === 1, 'le catalogue ne lie aucune offre (/catalogue/{slug})');
+    await follow(j, false, offer, 'la première offre du catalogue');
+    check(/^\/catalogue\/[a-z0-9-]+$/.test(j.path()), `le lien d'offre mène à ${j.path()}`);
+  });
+  await j.step('connexion de l administration', () => login(j, false, account(p, 'admin@appui.example')));
+  await j.step('administration', async () => {
+    await follow(j, false, menuLink(j, 'Administration'), 'le lien « Administration » du menu principal');
+    check(j.path() === '/admin', `« Administration » mène à ${j.path()}`);
+  });
+  for (const href of SECTIONS) {
+    await j.step(href.slice(7), async () => {
+      const link = main(j).locator(`a[href="${href}"]`).first();
+      check(await link.count() === 1, `/admin ne lie pas ${href}`);
+      await follow(j, false, link, `le lien vers ${href}`);
+      check(j.path().startsWith(href), `le lien vers ${href} mène à ${j.path()}`);
+      await j.goto('/admin');
+    });
+  }
+  await j.step('deconnexion de l administration', () => logout(j, false));
+}
