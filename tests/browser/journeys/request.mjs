@@ -137,6 +137,13 @@ export async function requestJourney(j, p, { keyboard: kb }) {
   // ---- The coordination qualifies and dispatches it.
   await j.step('connexion de la coordination', () => login(j, kb, coord));
   await j.step('liste des demandes', async () => {
+    if (!kb) {
+      // The home page's « Demandes à qualifier » lists the new request.
+      await follow(j, kb, main(j).getByRole('link', { name: 'Demandes à qualifier', exact: true }), 'le lien « Demandes à qualifier » de l\'accueil');
+      check(await main(j).getByRole('alert').count() === 0, `« Demandes à qualifier » (${j.path()}) affiche une erreur : ${await main(j).getByRole('alert').allInnerTexts()}`);
+      check(await main(j).locator('table').getByRole('link', { name: ref, exact: true }).count() === 1,
+        `« Demandes à qualifier » (${j.path()}) ne liste pas la demande ${ref} qui attend sa qualification`);
+    }
     await follow(j, kb, menuLink(j, 'Demandes'), 'le lien « Demandes » du menu principal');
     const table = main(j).locator('table', { has: page.locator('caption', { hasText: /demandes/i }) });
     check(await table.count() >= 1, 'la liste des demandes n\'a pas de tableau dont la légende (caption) contient « demandes »');
