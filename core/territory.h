@@ -42,4 +42,9 @@ int territory_show(json_t **out, struct db *db, const char *code);
  * storage error. */
 int territory_kind(char kind[16], struct db *db, const char *code);
 
+/* Every EPCI of the referential as a JSON array (new reference) of
+ * {code (SIREN), name}, by name (for the filters of the board). Returns 0
+ * or a storage error. */
+int territory_epcis(json_t **out, struct db *db);
+
 #endif
