@@ -41,7 +41,7 @@ static const char *late_label(const char *code) {
 /* The filters of the page, as typed (for the form and the links) and as
  * the board reads them. Strings borrowed from the request. */
 struct filters {
-  const char *theme, *org, *epci, *collectivity, *late, *status, *cursor;
+  const char *theme, *org, *epci, *collectivity, *late, *status, *cursor, *limit;
   struct board_filter f;
 };
 
@@ -56,6 +56,12 @@ static void filters_read(struct filters *x, const struct http_req *req) {
   x->late = blank(http_query(req, "late"));
   x->status = blank(http_query(req, "status"));
   x->cursor = blank(http_query(req, "cursor"));
+  x->limit = blank(http_query(req, "limit"));
+  if (x->limit) {
+    char *end;
+    long n = strtol(x->limit, &end, 10);
+    x->f.limit = *end || n < 1 || n > BOARD_LIST_MAX ? -1 : (int)n; /* -1: refused by board_filter_check */
+  }
   x->f.theme = x->theme;
   x->f.org = x->org;
   x->f.epci = x->epci;
@@ -92,6 +98,7 @@ static char *filters_qs(const struct filters *x, int no_status) {
   qs_add(&b, "collectivity", x->collectivity);
   qs_add(&b, "late", x->late);
   if (!no_status) qs_add(&b, "status", x->status);
+  qs_add(&b, "limit", x->limit);
   char *s = strdup(b.data ? b.data : "");
   buf_free(&b);
   return s;

@@ -345,10 +345,15 @@ int page_work_part_op(struct http_req *req, struct http_resp *resp) {
       snprintf(f, sizeof f, "%s", field ? field : "");
       return row_answer(resp, req, org, ref, msg, 1, form_get(req->form, "reason"), f[0] ? f : NULL);
     }
-    if (status != 422) return rc;
     char msg[600], f[32];
     snprintf(msg, sizeof msg, "%s", err_msg());
     snprintf(f, sizeof f, "%s", err_field() ? err_field() : "");
+    /* An unknown agent or org is a mistake of the form, not a missing page. */
+    int typed = rc == ERR_NOTFOUND && (!strcmp(f, "agent") || !strcmp(f, "to") || !strcmp(f, "offer"));
+    if (status != 422 && !typed) {
+      err_set(rc, f[0] ? f : NULL, "%s", msg);
+      return rc;
+    }
     json_t *v;
     const char *state = form_get(req->form, "state");
     int rc2 = queue_view(&v, req, org, state, 0);
