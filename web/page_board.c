@@ -208,13 +208,16 @@ static int board_results(json_t *v, struct http_req *req, const struct filters *
   if (json_array_size(rows)) json_object_set_new(v, "has_items", json_true());
   json_object_set_new(v, "items", rows);
   if (next) {
-    struct buf href = BUF_INIT;
-    buf_puts(&href, "/tableau?");
-    buf_puts(&href, all);
-    if (*all) buf_puts(&href, "&");
-    qs_add(&href, "cursor", next);
-    json_object_set_new(v, "next_href", json_string(href.data));
-    buf_free(&href);
+    struct buf q = BUF_INIT;
+    buf_puts(&q, all);
+    qs_add(&q, "cursor", next);
+    char *href = malloc(q.len + 16);
+    if (href) {
+      sprintf(href, "/tableau?%s", q.data);
+      json_object_set_new(v, "next_href", json_string(href));
+    }
+    free(href);
+    buf_free(&q);
   }
   char link[1200];
   snprintf(link, sizeof link, "/tableau/export?format=csv%s%s", *all ? "&" : "", all);
@@ -298,7 +301,8 @@ static json_t *share(const json_t *o) {
   return json_string(s);
 }
 
-static double num(const json_t *n) { return json_is_number(n) ? json_number_value(n) : 0.0; }
+/* A number of the statistics for a chart, null (no bar) when unknown. */
+static json_t *num(const json_t *n) { return json_is_number(n) ? json_real(json_number_value(n)) : json_null(); }
 
 /* The rows of an org or EPCI table. */
 static json_t *delay_rows(const json_t *list, const char *count_key) {
@@ -340,8 +344,8 @@ static json_t *chart_data(const json_t *st) {
   json_t *g_labels = json_array(), *g_take = json_array(), *g_resolve = json_array();
   json_array_foreach(json_object_get(st, "orgs"), i, o) {
     json_array_append_new(g_labels, json_string(str(o, "name") ? str(o, "name") : ""));
-    json_array_append_new(g_take, json_real(num(json_object_get(json_object_get(o, "take_charge"), "median"))));
-    json_array_append_new(g_resolve, json_real(num(json_object_get(json_object_get(o, "resolve"), "median"))));
+    json_array_append_new(g_take, num(json_object_get(json_object_get(o, "take_charge"), "median")));
+    json_array_append_new(g_resolve, num(json_object_get(json_object_get(o, "resolve"), "median")));
   }
   return json_pack("{s:{s:o, s:[{s:s, s:o}]}, s:{s:o, s:[{s:s, s:o}]}, s:{s:o, s:[{s:s, s:o}, {s:s, s:o}]}}",
                    "months", "labels", m_labels, "series", "label", "Demandes déposées", "values", m_values, "themes",

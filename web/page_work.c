@@ -450,7 +450,7 @@ static int orientation_view(json_t **out, struct http_req *req, const char *ref)
                                 str(json_object_get(rq, "collectivity"), "name")));
   if (task) json_object_set_new(v, "awaiting", json_true());
   const char *lead = str(json_object_get(json_object_get(m, "proposal"), "lead"), "org");
-  json_t *offers = json_array();
+  json_t *offers = json_array(), *seen = json_object();
   size_t i;
   json_t *o;
   json_array_foreach(json_object_get(m, "offers"), i, o) {
@@ -462,8 +462,14 @@ static int orientation_view(json_t **out, struct http_req *req, const char *ref)
                             "reasons", json_object_get(o, "reasons") ? json_object_get(o, "reasons") : json_null());
     if (lead && str(org, "slug") && !strcmp(lead, str(org, "slug")) && !json_object_get(v, "proposed"))
       json_object_set_new(row, "proposed", json_true());
+    /* The best offer of an org gets the button « Orienter vers ORG »; its
+     * other offers name themselves too, so that every button is distinct. */
+    const char *slug = str(org, "slug") ? str(org, "slug") : "";
+    json_object_set_new(row, "offer_hint", json_object_get(seen, slug) ? json_string(str(offer, "title")) : json_null());
+    json_object_set_new(seen, slug, json_true());
     json_array_append_new(offers, row);
   }
+  json_decref(seen);
   if (json_array_size(offers)) json_object_set_new(v, "has_offers", json_true());
   json_object_set_new(v, "offers", offers);
   json_t *excluded = json_array();

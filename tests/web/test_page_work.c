@@ -365,6 +365,7 @@ static void board_and_exports(void **state) {
   assert_non_null(next);
   assert_non_null(strstr(next, "cursor="));
   assert_non_null(strstr(next, "limit=10"));
+  assert_null(strstr(next, "&&"));
   char path[256];
   snprintf(path, sizeof path, "%s", next);
   wc_done(&r);
