@@ -69,6 +69,7 @@ struct queue_ctx {
   const char *org;   /* slug */
   json_t *agents;    /* [{email, name}] agents and head of the org (manager only) */
   json_t *orgs;      /* every org [{slug, name}] */
+  json_t *offers;    /* offers of the other orgs, by org [{org_name, offers:[{slug, title}]}] (manager only) */
   int manager;       /* head of that org, coordinator or admin */
   int coord;         /* acting as coordinator: forms carry the org */
 };
@@ -87,10 +88,30 @@ static int ctx_load(struct queue_ctx *c, struct db *db) {
       json_array_append_new(c->agents, json_pack("{s:s?, s:s?}", "email", str(u, "email"), "name", str(u, "name")));
   }
   json_decref(users);
+  /* The offers another org may take the request over with, grouped by org. */
+  json_t *all = NULL;
+  c->offers = json_array();
+  if (!rc && c->manager) rc = catalog_offer_list(&all, db, NULL, NULL);
+  json_t *groups = json_object(), *o;
+  json_array_foreach(all, i, o) {
+    const json_t *org = json_object_get(o, "org");
+    const char *slug = str(org, "slug");
+    if (!slug || !strcmp(slug, c->org)) continue;
+    json_t *g = json_object_get(groups, slug);
+    if (!g) {
+      g = json_pack("{s:s?, s:[]}", "org_name", str(org, "name"), "offers");
+      json_object_set_new(groups, slug, g);
+      json_array_append(c->offers, g);
+    }
+    json_array_append_new(json_object_get(g, "offers"), json_pack("{s:s?, s:s?}", "slug", str(o, "slug"), "title", str(o, "title")));
+  }
+  json_decref(groups);
+  json_decref(all);
   return rc;
 }
 
 static void ctx_free(struct queue_ctx *c) {
+  json_decref(c->offers);
   json_decref(c->agents);
   json_decref(c->orgs);
 }
@@ -147,6 +168,7 @@ static json_t *row_of(const json_t *it, const struct queue_ctx *c, const struct 
         json_array_append_new(orgs, json_pack("{s:s, s:s?, s:b}", "slug", str(g, "slug"), "name", str(g, "name"),
                                               "selected", 0));
     json_object_set_new(row, "orgs_to", orgs);
+    json_object_set(row, "offer_groups", c->offers);
   }
   return row;
 }

@@ -316,11 +316,19 @@ static void decline_and_hand_over(void **state) {
   post_refused(&S_CHEF, "/file/" REF3 "/transmettre", "to=", 422, "Choisissez la structure qui reprend");
   post_refused(&S_CHEF, "/file/" REF3 "/transmettre", "to=inconnue", 422, NULL);
   post_refused(&S_CHEF, "/file/" REF3 "/transmettre", "to=caue31&offer=atd-voirie", 422, NULL);
-  post_htmx(&r, &S_CHEF, "/file/" REF3 "/transmettre", "to=caue31");
+  wc_get(&r, &E, &S_CHEF, "/file");
+  assert_has(&r, "<label for=\"to-" REF3 "\">Structure</label>");
+  assert_has(&r, "<label for=\"offre-" REF3 "\">Offre (facultatif)</label>");
+  assert_has(&r, "<option value=\"caue-architecture\">Conseil en architecture et aménagement</option>");
+  wc_done(&r);
+  post_htmx(&r, &S_CHEF, "/file/" REF3 "/transmettre", "to=caue31&offer=caue-architecture");
   assert_int_equal(r.status, 200);
   assert_has(&r, "n'est plus dans la file");
   wc_done(&r);
   assert_int_equal(part_state_is(REF3, "caue31", "proposed"), 1);
+  assert_int_equal(count("SELECT count(*) FROM part p JOIN offer f ON f.id = p.offer JOIN request r ON r.id = p.request "
+                         "WHERE r.ref = '" REF3 "' AND f.slug = 'caue-architecture'"),
+                   1);
   get_status(&S_CAUE, "/file", 200, "id=\"ligne-" REF3 "\"");
   /* A coordinator acts for an org through its queue (hidden field org). */
   get_status(&S_COORD, "/file?org=caue31", 200, "name=\"org\" value=\"caue31\"");
