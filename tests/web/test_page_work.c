@@ -195,7 +195,7 @@ static void orientation_explains_and_dispatches(void **state) {
                          "r.id = i.request WHERE r.ref = '" REF "' AND t.element = 'qualifier' AND t.state = 'open'"),
                    0);
   /* Oriented once: the page says so, a second click is refused. */
-  get_status(&S_COORD, "/demandes/" REF "/orientation", 200, "n'attend plus d'orientation");
+  get_status(&S_COORD, "/demandes/" REF "/orientation", 200, "n'attend pas d'orientation de la coordination");
   post_refused(&S_COORD, "/demandes/" REF "/orientation", "org=caue31", 409, "n&#39;attend pas d&#39;orientation");
   /* Two more for the queue. */
   post_status(&S_COORD, "/demandes/" REF2 "/orientation", "org=atd31", 303, NULL);
