@@ -124,19 +124,13 @@ static json_t *options(json_t *items, const char *vkey, const char *lkey, const 
 /* The filter form's data: values typed and the options of the selects
  * (themes, orgs, EPCIs, lateness). Returns 0 or an error. */
 static int filters_view(json_t *v, struct db *db, const struct filters *x, int with_late) {
-  json_t *themes = NULL, *orgs = NULL, *epcis = NULL;
-  int rc = theme_list(&themes, db);
-  if (!rc) rc = catalog_org_list(&orgs, db);
-  if (!rc) rc = territory_epcis(&epcis, db);
-  if (rc) {
-    json_decref(themes);
-    json_decref(orgs);
-    json_decref(epcis);
-    return rc;
-  }
-  json_object_set_new(v, "themes", options(themes, "code", "label", x->theme));
-  json_object_set_new(v, "orgs", options(orgs, "slug", "name", x->org));
-  json_object_set_new(v, "epcis", options(epcis, "code", "name", x->epci));
+  json_t *choices;
+  int rc = board_choices(&choices, db, clock_now_ms());
+  if (rc) return rc;
+  json_object_set_new(v, "themes", options(json_incref(json_object_get(choices, "themes")), "code", "label", x->theme));
+  json_object_set_new(v, "orgs", options(json_incref(json_object_get(choices, "orgs")), "slug", "name", x->org));
+  json_object_set_new(v, "epcis", options(json_incref(json_object_get(choices, "epcis")), "code", "name", x->epci));
+  json_decref(choices);
   if (with_late) {
     json_t *l = json_array();
     for (size_t i = 0; i < 3; i++)
