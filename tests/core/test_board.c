@@ -1044,6 +1044,12 @@ static void expect_copies_right(const char *when) {
       {"request_status_count (en trop)",
        "SELECT count(*) FROM (SELECT status, n FROM request_status_count WHERE n <> 0 "
        "EXCEPT SELECT status, count(*) FROM request GROUP BY status)"},
+      {"request_theme_count (manquants)",
+       "SELECT count(*) FROM (SELECT j.value, r.status, count(*) FROM request r, json_each(r.themes) j "
+       "GROUP BY j.value, r.status EXCEPT SELECT theme, status, n FROM request_theme_count WHERE n > 0)"},
+      {"request_theme_count (en trop)",
+       "SELECT count(*) FROM (SELECT theme, status, n FROM request_theme_count WHERE n <> 0 "
+       "EXCEPT SELECT j.value, r.status, count(*) FROM request r, json_each(r.themes) j GROUP BY j.value, r.status)"},
   };
   for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
     int64_t n = fixture_int(g.db, checks[i].sql);
