@@ -41,6 +41,7 @@
 #include "err.h"
 #include "perm.h"
 #include "sla.h"
+#include "territory.h"
 #include "theme.h"
 #include "user.h"
 #include <stdint.h>
@@ -512,6 +513,15 @@ done:
   return rc;
 }
 
+/* 1 when the plan checks anything beyond its driver in mode `m`. */
+static int has_checks(const struct plan *pl, enum mode m) {
+  struct buf b = BUF_INIT;
+  plan_checks(&b, pl, m);
+  int any = b.len > 0;
+  buf_free(&b);
+  return any;
+}
+
 /* Appends a SELECT of rows (status, n) counting per status the requests
  * of the plan (lateness any, yes or soon; a status may come on several
  * rows, to be summed). Whatever the driver, the request row is read only
@@ -553,6 +563,12 @@ static void count_sql(struct buf *b, const struct plan *pl) {
                       "WHERE theme = :theme AND status = sc.status AND due_at >= :lo AND due_at < :hi) r WHERE 1");
     break;
   case D_THEME:
+    /* A theme alone, for an account that sees everything: the counts kept
+     * by triggers. */
+    if (!row && perm_scope_of(pl->actor) == PERM_EVERYTHING && !has_checks(pl, M_COUNT)) {
+      buf_puts(b, "SELECT status, n FROM request_theme_count WHERE theme = :theme");
+      return;
+    }
     buf_puts(b, row ? "SELECT t.status AS status, count(*) AS n FROM request_theme t CROSS JOIN request r "
                       "ON r.id = t.request WHERE t.theme = :theme"
                     : "SELECT r.status AS status, count(*) AS n FROM (SELECT request AS id, status FROM request_theme "
@@ -1028,4 +1044,73 @@ done:
   json_decref(org_map);
   json_decref(epci_map);
   return rc;
+}
+
+/* The per-connection copy of the filters' choices (db slot DB_SLOT_BOARD). */
+struct choices {
+  int64_t catalog_version, loaded_at;
+  json_t *value;
+};
+
+static void choices_free(void *p) {
+  struct choices *c = p;
+  json_decref(c->value);
+  free(c);
+}
+
+/* The orgs as [{slug, name}] by name into *out. */
+static int org_names(json_t **out, struct db *db) {
+  sqlite3_stmt *st;
+  *out = NULL;
+  int rc = db_prepare(&st, db, "SELECT slug, name FROM org ORDER BY name, slug"), s;
+  if (rc) return rc;
+  json_t *arr = json_array();
+  while ((s = sqlite3_step(st)) == SQLITE_ROW)
+    json_array_append_new(arr, json_pack("{s:s, s:s}", "slug", db_col_text(st, 0), "name", db_col_text(st, 1)));
+  if (s != SQLITE_DONE) {
+    rc = db_fail(db, s, "liste des structures du tableau de bord");
+    json_decref(arr);
+    arr = NULL;
+  }
+  db_done(st);
+  *out = arr;
+  return rc;
+}
+
+int board_choices(json_t **out, struct db *db, int64_t now) {
+  sqlite3_stmt *st;
+  int64_t version = 0;
+  *out = NULL;
+  int rc = db_prepare(&st, db, "SELECT version FROM catalog_version WHERE id = 1");
+  if (rc) return rc;
+  if (sqlite3_step(st) == SQLITE_ROW) version = sqlite3_column_int64(st, 0);
+  db_done(st);
+  struct choices *c = db_slot(db, DB_SLOT_BOARD);
+  if (c && c->catalog_version == version && now - c->loaded_at < BOARD_CHOICES_TTL_MS && now >= c->loaded_at) {
+    *out = json_incref(c->value);
+    return 0;
+  }
+  json_t *themes = NULL, *orgs = NULL, *epcis = NULL;
+  rc = theme_list(&themes, db);
+  if (!rc) rc = org_names(&orgs, db);
+  if (!rc) rc = territory_epcis(&epcis, db);
+  if (rc) {
+    json_decref(themes);
+    json_decref(orgs);
+    json_decref(epcis);
+    return rc;
+  }
+  c = calloc(1, sizeof *c);
+  json_t *value = json_pack("{s:o, s:o, s:o}", "themes", themes, "orgs", orgs, "epcis", epcis);
+  if (!c || !value) {
+    free(c);
+    json_decref(value);
+    return err_set(ERR_NOMEM, NULL, "mémoire insuffisante");
+  }
+  c->catalog_version = version;
+  c->loaded_at = now;
+  c->value = value;
+  db_slot_set(db, DB_SLOT_BOARD, c, choices_free);
+  *out = json_incref(value);
+  return 0;
 }

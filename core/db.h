@@ -130,7 +130,7 @@ int db_int_for(int64_t *out, struct db *db, const char *sql, const char *param);
 
 /* Per-connection data of other modules (caches rebuilt from the store),
  * one slot per module, freed with its function at db_close(). */
-enum { DB_SLOT_MATCH, DB_SLOTS };
+enum { DB_SLOT_MATCH, DB_SLOT_BOARD, DB_SLOTS };
 /* The data in `slot`, or NULL. */
 void *db_slot(struct db *db, int slot);
 /* Puts `data` in `slot`, freeing what was there with its function. */

@@ -422,3 +422,22 @@ int territory_code_of_name(char code[16], struct db *db, const char *name) {
                                            "la vôtre.", list);
   return 0;
 }
+
+int territory_epcis(json_t **out, struct db *db) {
+  sqlite3_stmt *st;
+  *out = NULL;
+  int rc = db_prepare(&st, db, "SELECT code, name FROM collectivity WHERE kind = 'epci' ORDER BY name, code");
+  if (rc) return rc;
+  json_t *arr = json_array();
+  int s;
+  while ((s = sqlite3_step(st)) == SQLITE_ROW)
+    json_array_append_new(arr, json_pack("{s:s, s:s}", "code", db_col_text(st, 0), "name", db_col_text(st, 1)));
+  if (s != SQLITE_DONE) {
+    rc = db_fail(db, s, "liste des EPCI");
+    json_decref(arr);
+    arr = NULL;
+  }
+  db_done(st);
+  *out = arr;
+  return rc;
+}

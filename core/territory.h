@@ -49,4 +49,9 @@ int territory_kind(char kind[16], struct db *db, const char *code);
  * storage error. */
 int territory_code_of_name(char code[16], struct db *db, const char *name);
 
+/* Every EPCI of the referential as a JSON array (new reference) of
+ * {code (SIREN), name}, by name (for the filters of the board). Returns 0
+ * or a storage error. */
+int territory_epcis(json_t **out, struct db *db);
+
 #endif

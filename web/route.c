@@ -6,6 +6,8 @@
 #include "page_auth.h"
 #include "page_catalog.h"
 #include "page_request.h"
+#include "page_board.h"
+#include "page_work.h"
 /* page headers (one per area) */
 #include <string.h>
 
@@ -45,6 +47,18 @@ static const struct route routes[] = {
      "Télécharger un document d'une demande"},
 
     /* pages: file, tableau, statistiques, incidents */
+    {"GET", "/file", page_work_queue, ROUTE_PAGE_USER, 0, "File d'une structure (state, mine, org)"},
+    {"POST", "/file/{ref}/{op}", page_work_part_op, ROUTE_PAGE_USER, FORM_BODY,
+     "Faire évoluer une mise en relation : accepter, decliner, demarrer, terminer, assigner, transmettre"},
+    {"GET", "/demandes/{ref}/orientation", page_work_orientation, ROUTE_PAGE_USER, 0,
+     "Orientation expliquée d'une demande (coordination)"},
+    {"POST", "/demandes/{ref}/orientation", page_work_orient, ROUTE_PAGE_USER, FORM_BODY,
+     "Orienter une demande vers une structure pilote et terminer sa qualification"},
+    {"GET", "/tableau", page_board_show, ROUTE_PAGE_USER, 0, "Tableau de bord transversal (filtres, colonnes, liste)"},
+    {"GET", "/tableau/export", page_board_export, ROUTE_PAGE_USER, 0, "Export CSV ou XLSX de la vue du tableau"},
+    {"GET", "/statistiques", page_board_stats, ROUTE_PAGE_USER, 0, "Statistiques (graphiques et tableaux)"},
+    {"GET", "/incidents", page_board_incidents, ROUTE_PAGE_USER, 0, "Incidents ouverts des circuits"},
+    {"POST", "/incidents/{id}/relancer", page_board_retry, ROUTE_PAGE_USER, FORM_BODY, "Relancer un incident"},
 
     /* pages: administration */
 

@@ -8,6 +8,7 @@
 #include "match.h"
 #include "request.h"
 #include "user.h"
+#include "workflow.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -190,4 +191,47 @@ int dispatch_auto_tx(json_t **decision, struct db *db, const struct user *actor,
   }
   json_decref(m);
   return rc;
+}
+
+int dispatch_coordination_task(int64_t *task, const char **element, struct db *db, int64_t request) {
+  struct workflow_state ws;
+  json_t *tasks = NULL;
+  *task = 0;
+  *element = NULL;
+  int rc = workflow_state(&ws, db, request);
+  if (rc || !ws.instance || !ws.active) return rc;
+  if ((rc = engine_tasks(&tasks, db, ws.instance))) return rc;
+  size_t i;
+  json_t *t;
+  json_array_foreach(tasks, i, t) {
+    const char *el = json_string_value(json_object_get(t, "element"));
+    if (el && (!strcmp(el, "qualifier") || !strcmp(el, "orienter"))) {
+      *task = (int64_t)json_integer_value(json_object_get(t, "id"));
+      *element = !strcmp(el, "qualifier") ? "qualifier" : "orienter";
+      break;
+    }
+  }
+  json_decref(tasks);
+  return 0;
+}
+
+int dispatch_orient(struct engine *e, const struct user *actor, const char *ref, const char *org, const char *offer) {
+  struct db *db = engine_db(e);
+  int64_t request, task;
+  const char *element;
+  int rc = request_access(&request, db, actor, ref, PERM_READ);
+  if (!rc) rc = dispatch_coordination_task(&task, &element, db, request);
+  if (rc) return rc;
+  if (!task)
+    return err_set(ERR_CONFLICT, NULL, "la demande %s n'attend pas d'orientation : elle est déjà orientée ou close", ref);
+  if (!org || !*org) return err_set(ERR_INVALID, "org", "choisissez la structure vers laquelle orienter la demande");
+  if ((rc = db_group_begin(db))) return rc;
+  rc = dispatch_propose(e, actor, ref, org, offer, "lead");
+  if (!rc) {
+    json_t *vars = !strcmp(element, "qualifier") ? json_pack("{s:b, s:b}", "recevable", 1, "complet", 1) : NULL;
+    rc = engine_complete_task(e, actor, task, vars, clock_now_ms());
+    json_decref(vars);
+  }
+  int kept = db_group_end(db, rc == 0);
+  return rc ? rc : kept;
 }

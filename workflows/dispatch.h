@@ -53,4 +53,20 @@ int dispatch_sweep(int *told, struct engine *e, int limit);
 int dispatch_auto_tx(json_t **decision, struct db *db, const struct user *actor, int64_t request, double threshold,
                      int64_t now);
 
+/* The open task by which the coordination orients request `request` (id):
+ * qualification ("qualifier") or orientation after an automatic dispatch
+ * that did not decide ("orienter"). Returns 0 with its id in *task (0 when
+ * the request waits for no orientation) and its element id in `element`
+ * (static, NULL when none), or a storage error. */
+int dispatch_coordination_task(int64_t *task, const char **element, struct db *db, int64_t request);
+
+/* Orients request `ref` in one step, as the coordination: proposes `org`
+ * (with `offer`, may be NULL) as lead, then completes the coordination's
+ * open task (at qualification, with recevable and complet true), all or
+ * nothing. The jobs this makes due (matching, dispatch) are left to run.
+ * Returns 0, ERR_CONFLICT when the request waits for no orientation,
+ * ERR_INVALID (no org), or the errors of dispatch_propose() and
+ * engine_complete_task(). */
+int dispatch_orient(struct engine *e, const struct user *actor, const char *ref, const char *org, const char *offer);
+
 #endif

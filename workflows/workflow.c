@@ -250,3 +250,12 @@ int workflow_diagram(char **xml, size_t *len, struct db *db, int64_t request) {
   db_done(st);
   return rc;
 }
+
+int workflow_run_due(int *ran, struct engine *e, int64_t now) {
+  struct user platform;
+  int n = 0;
+  user_system(&platform, "système");
+  int rc = engine_run_jobs(&n, e, &platform, now, 32);
+  if (ran) *ran = n;
+  return rc;
+}

@@ -84,6 +84,12 @@ int workflow_add_document(int64_t *id, int *answered, struct engine *e, const st
  * storage error. */
 int workflow_diagram(char **xml, size_t *len, struct db *db, int64_t request);
 
+/* Runs the jobs due now (at most 32), as the platform, like the scheduler
+ * of `appui serve` would a moment later: after a step completed from a
+ * page, the next page shows where the request went. *ran (may be NULL)
+ * counts them. Returns 0 or an error. */
+int workflow_run_due(int *ran, struct engine *e, int64_t now);
+
 /* Starts an instance for every request that has none (requests filed
  * before their process existed, demo data), each pinned to the latest
  * version of its offer's process, in one transaction. *started (may be

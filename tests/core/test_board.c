@@ -1044,6 +1044,12 @@ static void expect_copies_right(const char *when) {
       {"request_status_count (en trop)",
        "SELECT count(*) FROM (SELECT status, n FROM request_status_count WHERE n <> 0 "
        "EXCEPT SELECT status, count(*) FROM request GROUP BY status)"},
+      {"request_theme_count (manquants)",
+       "SELECT count(*) FROM (SELECT j.value, r.status, count(*) FROM request r, json_each(r.themes) j "
+       "GROUP BY j.value, r.status EXCEPT SELECT theme, status, n FROM request_theme_count WHERE n > 0)"},
+      {"request_theme_count (en trop)",
+       "SELECT count(*) FROM (SELECT theme, status, n FROM request_theme_count WHERE n <> 0 "
+       "EXCEPT SELECT j.value, r.status, count(*) FROM request r, json_each(r.themes) j GROUP BY j.value, r.status)"},
   };
   for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
     int64_t n = fixture_int(g.db, checks[i].sql);
@@ -1463,6 +1469,46 @@ static void counts_equal_a_plain_group_by(void **state) {
     if (!path_seen[i]) fail_msg("aucun compte n'est passé par « %s »", count_paths[i]);
 }
 
+/* The filters' choices: orgs and EPCIs by name, kept per connection, the
+ * orgs read again as soon as the catalogue changes, the rest after the TTL. */
+static void filter_choices(void **state) {
+  (void)state;
+  int64_t now = g.t0;
+  json_t *c;
+  assert_int_equal(board_choices(&c, g.db, now), 0);
+  json_t *orgs = json_object_get(c, "orgs"), *epcis = json_object_get(c, "epcis");
+  assert_int_equal(json_array_size(orgs), fixture_int(g.db, "SELECT count(*) FROM org"));
+  assert_int_equal(json_array_size(epcis), fixture_int(g.db, "SELECT count(*) FROM collectivity WHERE kind = 'epci'"));
+  assert_int_equal(json_array_size(json_object_get(c, "themes")), fixture_int(g.db, "SELECT count(*) FROM theme"));
+  int found = 0;
+  size_t i;
+  json_t *e;
+  json_array_foreach(epcis, i, e) found += !strcmp(json_string_value(json_object_get(e, "code")), g.epci_agassac) &&
+                                           !strcmp(json_string_value(json_object_get(e, "name")), g.epci_agassac_name);
+  assert_int_equal(found, 1);
+  json_decref(c);
+  /* A new org is seen at once; the cache answers otherwise (same object). */
+  json_t *again;
+  assert_int_equal(board_choices(&c, g.db, now), 0);
+  assert_int_equal(board_choices(&again, g.db, now + 1000), 0);
+  assert_ptr_equal(c, again);
+  json_decref(again);
+  int64_t id;
+  struct catalog_org_new o = {"aaa-syndicat", "AAA Syndicat des eaux", "partner", NULL, NULL, NULL, -1};
+  assert_int_equal(catalog_org_add(&id, g.db, &g.admin, &o), 0);
+  assert_int_equal(board_choices(&again, g.db, now + 2000), 0);
+  assert_ptr_not_equal(c, again);
+  assert_int_equal(json_array_size(json_object_get(again, "orgs")), json_array_size(json_object_get(c, "orgs")) + 1);
+  assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(again, "orgs"), 0), "name")),
+                      "AAA Syndicat des eaux"); /* by name */
+  json_decref(c);
+  /* After the TTL, everything is read again. */
+  assert_int_equal(board_choices(&c, g.db, now + 2000 + BOARD_CHOICES_TTL_MS), 0);
+  assert_ptr_not_equal(c, again);
+  json_decref(c);
+  json_decref(again);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void) {
@@ -1477,6 +1523,7 @@ int main(void) {
       T(bad_filters_are_refused),
       T(copies_follow_every_change),
       T(counts_equal_a_plain_group_by),
+      T(filter_choices),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -193,6 +193,29 @@ static void show_epci(void **state) {
   json_decref(o);
 }
 
+static void list_of_epcis(void **state) {
+  (void)state;
+  json_t *o;
+  assert_int_equal(territory_epcis(&o, g.db), 0);
+  assert_int_equal((int64_t)json_array_size(o), fixture_int(g.db, "SELECT count(*) FROM collectivity WHERE kind = 'epci'"));
+  int toulouse = 0;
+  size_t i;
+  json_t *e;
+  const char *previous = "";
+  json_array_foreach(o, i, e) {
+    const char *name = json_string_value(json_object_get(e, "name"));
+    assert_true(strcmp(previous, name) <= 0); /* by name */
+    previous = name;
+    if (!strcmp(json_string_value(json_object_get(e, "code")), "243100518")) {
+      toulouse = 1;
+      assert_string_equal(name, "Toulouse Métropole");
+    }
+    assert_int_not_equal(strcmp(json_string_value(json_object_get(e, "code")), "31555"), 0); /* communes are not EPCI */
+  }
+  assert_true(toulouse);
+  json_decref(o);
+}
+
 static void show_unknown(void **state) {
   (void)state;
   json_t *o = (json_t *)1;
@@ -423,6 +446,7 @@ int main(void) {
       cmocka_unit_test(reimport_is_idempotent),
       cmocka_unit_test(show_commune),
       cmocka_unit_test(show_epci),
+      cmocka_unit_test(list_of_epcis),
       cmocka_unit_test(show_unknown),
       cmocka_unit_test(kind_of_codes),
       cmocka_unit_test(unknown_departement_is_refused),

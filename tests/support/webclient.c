@@ -88,15 +88,19 @@ static size_t on_header(char *p, size_t size, size_t n, void *ctx) {
 }
 
 /* One request with libcurl; `mime` (may be NULL) replaces `body`. */
-static void perform(struct wc_reply *r, const struct wc_env *e, const struct wc_session *s, const char *method,
+static void perform(struct wc_reply *r, const char *base, const struct wc_session *s, const char *method,
                     const char *path, const char *const *extra, const char *type, const char *body, size_t len,
                     curl_mime *mime, CURL *c) {
   memset(r, 0, sizeof *r);
   char url[2048], line[512];
   struct curl_slist *h = NULL;
-  snprintf(url, sizeof url, "%s%s", e->base, path);
+  snprintf(url, sizeof url, "%s%s", base, path);
   curl_easy_setopt(c, CURLOPT_URL, url);
-  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+  curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L); /* "/../" sent as written */
+  if (strcmp(method, "HEAD") == 0)
+    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+  else
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
@@ -110,14 +114,22 @@ static void perform(struct wc_reply *r, const struct wc_env *e, const struct wc_
   h = curl_slist_append(h, "Expect:");
   if (mime) {
     curl_easy_setopt(c, CURLOPT_MIMEPOST, mime);
+  } else if (body && len == WC_CHUNKED) {
+    snprintf(line, sizeof line, "Content-Type:%s%s", type ? " " : "", type ? type : "");
+    h = curl_slist_append(h, line);
+    h = curl_slist_append(h, "Transfer-Encoding: chunked");
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, -1L);
   } else if (body) {
-    snprintf(line, sizeof line, "Content-Type: %s", type ? type : "");
+    snprintf(line, sizeof line, "Content-Type:%s%s", type ? " " : "", type ? type : "");
     h = curl_slist_append(h, line);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
   } else if (type) {
     snprintf(line, sizeof line, "Content-Type: %s", type);
     h = curl_slist_append(h, line);
+  } else {
+    h = curl_slist_append(h, "Content-Type:"); /* none at all */
   }
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
   CURLcode rc = curl_easy_perform(c);
@@ -127,11 +139,16 @@ static void perform(struct wc_reply *r, const struct wc_env *e, const struct wc_
   if (r->body && (r->body[0] == '{' || r->body[0] == '[')) r->json = json_loads(r->body, 0, NULL);
 }
 
+void wc_request_at(struct wc_reply *r, const char *base, const struct wc_session *s, const char *method,
+                   const char *path, const char *const *extra, const char *type, const char *body, size_t len) {
+  CURL *c = curl_easy_init();
+  perform(r, base, s, method, path, extra, type, body, len, NULL, c);
+  curl_easy_cleanup(c);
+}
+
 void wc_request(struct wc_reply *r, const struct wc_env *e, const struct wc_session *s, const char *method,
                 const char *path, const char *const *extra, const char *type, const char *body, size_t len) {
-  CURL *c = curl_easy_init();
-  perform(r, e, s, method, path, extra, type, body, len, NULL, c);
-  curl_easy_cleanup(c);
+  wc_request_at(r, e->base, s, method, path, extra, type, body, len);
 }
 
 void wc_get(struct wc_reply *r, const struct wc_env *e, const struct wc_session *s, const char *path) {
@@ -175,7 +192,7 @@ void wc_post_multipart(struct wc_reply *r, const struct wc_env *e, const struct 
     curl_mime_name(p, "csrf");
     curl_mime_data(p, s->csrf, CURL_ZERO_TERMINATED);
   }
-  perform(r, e, s, "POST", path, NULL, NULL, NULL, 0, m, c);
+  perform(r, e->base, s, "POST", path, NULL, NULL, NULL, 0, m, c);
   curl_mime_free(m);
   curl_easy_cleanup(c);
 }

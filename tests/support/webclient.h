@@ -62,9 +62,17 @@ const char *wc_password(const struct wc_env *e, const char *email);
 /* Logs in through /connexion like a browser and fills *s (aborts on refusal). */
 void wc_login(struct wc_session *s, const struct wc_env *e, const char *email);
 
-/* Performs one request. `s` may be NULL (no cookie). `extra` is a
- * NULL-terminated list of extra header lines (may be NULL). `type` is the
- * Content-Type of `body` (NULL: none). */
+/* A body length meaning "send it chunked, without Content-Length". */
+#define WC_CHUNKED ((size_t)-1)
+
+/* Performs one request to the server at `base` ("http://127.0.0.1:PORT"),
+ * the path sent as written (no "/../" folding), HEAD without a body. `s`
+ * may be NULL (no cookie). `extra` is a NULL-terminated list of extra
+ * header lines (may be NULL). `type` is the Content-Type of `body` (NULL:
+ * none). `len` may be WC_CHUNKED. */
+void wc_request_at(struct wc_reply *r, const char *base, const struct wc_session *s, const char *method,
+                   const char *path, const char *const *extra, const char *type, const char *body, size_t len);
+/* wc_request_at() on the platform under test. */
 void wc_request(struct wc_reply *r, const struct wc_env *e, const struct wc_session *s, const char *method,
                 const char *path, const char *const *extra, const char *type, const char *body, size_t len);
 /* GET `path` as HTML. */

@@ -16,6 +16,7 @@
 #include "route.h"
 #include "server.h"
 #include "user.h"
+#include "webclient.h"
 #include "workflow.h"
 #include <curl/curl.h>
 #include <pthread.h>
@@ -36,111 +37,25 @@ struct env {
 
 static struct env E;
 
-struct reply {
-  long status;
-  char *body;
-  size_t len;
-  char headers[4096];
-  json_t *json;
-};
-
-static size_t on_body(char *p, size_t size, size_t n, void *ctx) {
-  struct reply *r = ctx;
-  size_t k = size * n;
-  char *q = realloc(r->body, r->len + k + 1);
-  assert_non_null(q);
-  memcpy(q + r->len, p, k);
-  r->body = q;
-  r->len += k;
-  r->body[r->len] = 0;
-  return k;
-}
-
-static size_t on_header(char *p, size_t size, size_t n, void *ctx) {
-  struct reply *r = ctx;
-  size_t k = size * n, used = strlen(r->headers);
-  if (used + k < sizeof r->headers) {
-    memcpy(r->headers + used, p, k);
-    r->headers[used + k] = 0;
-  }
-  return k;
-}
-
-/* Performs one request. `type` NULL means no Content-Type; `chunked` sends
- * the body without Content-Length. */
-static void call(struct reply *r, const char *method, const char *path, const char *token, const char *type,
+/* Performs one request with the Bearer `token` (may be NULL). `type` NULL
+ * means no Content-Type; `chunked` sends the body without Content-Length. */
+static void call(struct wc_reply *r, const char *method, const char *path, const char *token, const char *type,
                  const char *body, size_t len, int chunked) {
-  memset(r, 0, sizeof *r);
-  CURL *c = curl_easy_init();
-  char url[512], auth[256], ct[256];
-  struct curl_slist *h = NULL;
-  snprintf(url, sizeof url, "%s%s", E.base, path);
-  curl_easy_setopt(c, CURLOPT_URL, url);
-  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
-  if (token) {
-    snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
-    h = curl_slist_append(h, auth);
-  }
-  if (type) {
-    snprintf(ct, sizeof ct, "Content-Type: %s", type);
-    h = curl_slist_append(h, ct);
-  } else {
-    h = curl_slist_append(h, "Content-Type:");
-  }
-  h = curl_slist_append(h, "Expect:");
-  if (body) {
-    if (chunked) {
-      h = curl_slist_append(h, "Transfer-Encoding: chunked");
-      curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-      curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, -1L);
-    } else {
-      curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-      curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-    }
-  }
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-  CURLcode rc = curl_easy_perform(c);
-  if (rc != CURLE_OK && rc != CURLE_SEND_ERROR) fail_msg("curl %s %s: %s", method, path, curl_easy_strerror(rc));
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-  curl_slist_free_all(h);
-  curl_easy_cleanup(c);
-  if (r->body) r->json = json_loads(r->body, 0, NULL);
+  char auth[256];
+  snprintf(auth, sizeof auth, "Authorization: Bearer %s", token ? token : "");
+  const char *extra[] = {token ? auth : NULL, NULL};
+  wc_request_at(r, E.base, NULL, method, path, extra, type, body, chunked ? WC_CHUNKED : len);
 }
 
-static void get(struct reply *r, const char *path, const char *token) { call(r, "GET", path, token, NULL, NULL, 0, 0); }
+static void get(struct wc_reply *r, const char *path, const char *token) { call(r, "GET", path, token, NULL, NULL, 0, 0); }
 
-static void post_json(struct reply *r, const char *path, const char *token, const char *body) {
+static void post_json(struct wc_reply *r, const char *path, const char *token, const char *body) {
   call(r, "POST", path, token, "application/json", body, strlen(body), 0);
 }
 
-static void done(struct reply *r) {
-  free(r->body);
-  json_decref(r->json);
-}
-
-static const char *header(const struct reply *r, const char *name, char *out, size_t size) {
-  const char *p = r->headers;
-  size_t n = strlen(name);
-  while ((p = strchr(p, '\n'))) {
-    p++;
-    if (strncasecmp(p, name, n) == 0 && p[n] == ':') {
-      p += n + 1;
-      while (*p == ' ') p++;
-      size_t k = strcspn(p, "\r\n");
-      snprintf(out, size, "%.*s", (int)k, p);
-      return out;
-    }
-  }
-  return NULL;
-}
 
 /* Asserts an error reply: status, code, optional field. */
-static void assert_error(struct reply *r, long status, const char *code, const char *field) {
+static void assert_error(struct wc_reply *r, long status, const char *code, const char *field) {
   if (r->status != status) fail_msg("status %ld, expected %ld: %s", r->status, status, r->body ? r->body : "");
   json_t *e = json_object_get(r->json, "error");
   assert_non_null(e);
@@ -217,21 +132,21 @@ static int teardown(void **state) {
 
 static void health_answers_with_security_headers(void **state) {
   (void)state;
-  struct reply r;
+  struct wc_reply r;
   char v[256];
   get(&r, "/healthz", NULL);
   assert_int_equal(r.status, 200);
   assert_string_equal(json_string_value(json_object_get(r.json, "status")), "ok");
-  assert_string_equal(header(&r, "X-Content-Type-Options", v, sizeof v), "nosniff");
-  assert_non_null(strstr(header(&r, "Content-Security-Policy", v, sizeof v), "frame-ancestors 'none'"));
-  assert_non_null(header(&r, "Referrer-Policy", v, sizeof v));
-  assert_string_equal(header(&r, "Content-Type", v, sizeof v), "application/json");
-  done(&r);
+  assert_string_equal(wc_header(&r, "X-Content-Type-Options", v, sizeof v), "nosniff");
+  assert_non_null(strstr(wc_header(&r, "Content-Security-Policy", v, sizeof v), "frame-ancestors 'none'"));
+  assert_non_null(wc_header(&r, "Referrer-Policy", v, sizeof v));
+  assert_string_equal(wc_header(&r, "Content-Type", v, sizeof v), "application/json");
+  wc_done(&r);
 }
 
 static void openapi_describes_exactly_the_route_table(void **state) {
   (void)state;
-  struct reply r;
+  struct wc_reply r;
   get(&r, "/api/v1/openapi.json", NULL);
   assert_int_equal(r.status, 200);
   assert_string_equal(json_string_value(json_object_get(r.json, "openapi")), "3.1.0");
@@ -254,12 +169,12 @@ static void openapi_describes_exactly_the_route_table(void **state) {
   json_t *item;
   json_object_foreach(paths, path, item) documented += json_object_size(item);
   assert_int_equal(documented, api);
-  done(&r);
+  wc_done(&r);
 }
 
 static void file_request_then_read_it(void **state) {
   (void)state;
-  struct reply r;
+  struct wc_reply r;
   char loc[256];
   int64_t events = fixture_int(E.db, "SELECT count(*) FROM event WHERE type = 'request.filed'");
   post_json(&r, "/api/v1/requests", E.tok_mayor,
@@ -269,38 +184,38 @@ static void file_request_then_read_it(void **state) {
   assert_int_equal(r.status, 201);
   const char *ref = json_string_value(json_object_get(r.json, "ref"));
   assert_non_null(ref);
-  assert_non_null(header(&r, "Location", loc, sizeof loc));
+  assert_non_null(wc_header(&r, "Location", loc, sizeof loc));
   char expect[128];
   snprintf(expect, sizeof expect, "/api/v1/requests/%s", ref);
   assert_string_equal(loc, expect);
   assert_string_equal(json_string_value(json_object_get(json_object_get(r.json, "collectivity"), "code")), "31001");
   assert_true(json_real_value(json_object_get(r.json, "budget")) == 12500.5);
   assert_string_equal(json_string_value(json_object_get(r.json, "filed_by")), "maire@agassac.example");
-  struct reply g;
+  struct wc_reply g;
   get(&g, loc, E.tok_mayor);
   assert_int_equal(g.status, 200);
   assert_string_equal(json_string_value(json_object_get(g.json, "title")), "Éclairage du terrain de sport");
   assert_int_equal(json_array_size(json_object_get(g.json, "themes")), 2);
-  done(&g);
+  wc_done(&g);
   snprintf(expect, sizeof expect, "/api/v1/requests/%s/events", ref);
   get(&g, expect, E.tok_mayor);
   assert_int_equal(g.status, 200);
   assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(g.json, "items"), 0), "type")),
                       "request.filed");
-  done(&g);
+  wc_done(&g);
   assert_int_equal(fixture_int(E.db, "SELECT count(*) FROM event WHERE type = 'request.filed'"), events + 1);
-  done(&r);
+  wc_done(&r);
 }
 
 /* Posts `body` to the filing route and checks the refusal changes nothing. */
 static void refused_filing(const char *token, const char *type, const char *body, long status, const char *code,
                            const char *field) {
   char before[65], after[65];
-  struct reply r;
+  struct wc_reply r;
   fixture_digest(E.db, before);
   call(&r, "POST", "/api/v1/requests", token, type, body, strlen(body), 0);
   assert_error(&r, status, code, field);
-  done(&r);
+  wc_done(&r);
   fixture_digest(E.db, after);
   assert_string_equal(before, after);
 }
@@ -359,13 +274,13 @@ static void oversize_bodies_get_413(void **state) {
   memcpy(big + n - (sizeof tail - 1), tail, sizeof tail - 1);
   big[n] = 0;
   fixture_digest(E.db, before);
-  struct reply r;
+  struct wc_reply r;
   call(&r, "POST", "/api/v1/requests", E.tok_mayor, "application/json", big, n, 0);
   assert_error(&r, 413, "too_large", NULL);
-  done(&r);
+  wc_done(&r);
   call(&r, "POST", "/api/v1/requests", E.tok_mayor, "application/json", big, n, 1);
   assert_error(&r, 413, "too_large", NULL);
-  done(&r);
+  wc_done(&r);
   fixture_digest(E.db, after);
   assert_string_equal(before, after);
   free(big);
@@ -373,24 +288,24 @@ static void oversize_bodies_get_413(void **state) {
 
 static void reading_is_limited_by_the_permission_rule(void **state) {
   (void)state;
-  struct reply r;
+  struct wc_reply r;
   char path[128];
   snprintf(path, sizeof path, "/api/v1/requests/%s", E.ref_other);
   get(&r, path, E.tok_mayor);
   assert_error(&r, 403, "forbidden", NULL);
-  done(&r);
+  wc_done(&r);
   get(&r, path, NULL);
   assert_error(&r, 401, "unauthenticated", NULL);
   char v[128];
-  assert_non_null(header(&r, "WWW-Authenticate", v, sizeof v));
-  done(&r);
+  assert_non_null(wc_header(&r, "WWW-Authenticate", v, sizeof v));
+  wc_done(&r);
   get(&r, path, E.tok_coord);
   assert_int_equal(r.status, 200);
-  done(&r);
+  wc_done(&r);
   /* The agent sees nothing until its org has a part on the request. */
   get(&r, path, E.tok_agent);
   assert_error(&r, 403, "forbidden", NULL);
-  done(&r);
+  wc_done(&r);
   char sql[256];
   snprintf(sql, sizeof sql,
            "INSERT INTO part (request, org, role, created_at, updated_at) SELECT id, "
@@ -401,14 +316,14 @@ static void reading_is_limited_by_the_permission_rule(void **state) {
   assert_int_equal(r.status, 200);
   assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(r.json, "parts"), 0), "role")),
                       "lead");
-  done(&r);
+  wc_done(&r);
   get(&r, "/api/v1/requests", E.tok_agent);
   assert_int_equal(r.status, 200);
   assert_int_equal(json_array_size(json_object_get(r.json, "items")), 1);
-  done(&r);
+  wc_done(&r);
   get(&r, "/api/v1/requests/2026-999999", E.tok_coord);
   assert_error(&r, 404, "not_found", NULL);
-  done(&r);
+  wc_done(&r);
   /* Not a reference at all: unknown, with the expected form in the message. */
   static const char *const bad_refs[] = {"/api/v1/requests/abc", "/api/v1/requests/2026-000000",
                                          "/api/v1/requests/2026-1", "/api/v1/requests/20261-00001"};
@@ -416,13 +331,13 @@ static void reading_is_limited_by_the_permission_rule(void **state) {
     get(&r, bad_refs[i], E.tok_coord);
     assert_error(&r, 404, "not_found", NULL);
     assert_non_null(strstr(json_string_value(json_object_get(json_object_get(r.json, "error"), "message")), "AAAA-NNNNNN"));
-    done(&r);
+    wc_done(&r);
   }
 }
 
 static void listing_filters_and_pages(void **state) {
   (void)state;
-  struct reply r;
+  struct wc_reply r;
   get(&r, "/api/v1/requests?limit=1", E.tok_mayor);
   assert_int_equal(r.status, 200);
   json_t *items = json_object_get(r.json, "items");
@@ -436,7 +351,7 @@ static void listing_filters_and_pages(void **state) {
   seen++;
   while (cursor) {
     snprintf(path, sizeof path, "/api/v1/requests?limit=1&cursor=%s", cursor);
-    struct reply p;
+    struct wc_reply p;
     get(&p, path, E.tok_mayor);
     assert_int_equal(p.status, 200);
     json_t *it = json_object_get(p.json, "items");
@@ -445,63 +360,63 @@ static void listing_filters_and_pages(void **state) {
                           "31001");
       seen++;
     }
-    done(&r);
+    wc_done(&r);
     r = p;
     cursor = json_string_value(json_object_get(r.json, "next_cursor"));
   }
-  done(&r);
+  wc_done(&r);
   assert_int_equal(seen, fixture_int(E.db, "SELECT count(*) FROM request WHERE collectivity = '31001'"));
   get(&r, "/api/v1/requests?q=pont&theme=voirie", E.tok_coord);
   assert_int_equal(r.status, 200);
   assert_int_equal(json_array_size(json_object_get(r.json, "items")), 1);
-  done(&r);
+  wc_done(&r);
   get(&r, "/api/v1/requests?epci=200072643", E.tok_coord); /* CC Coeur et Coteaux du Comminges holds Agassac */
   assert_int_equal(r.status, 200);
   assert_true(json_array_size(json_object_get(r.json, "items")) >= 1);
-  done(&r);
+  wc_done(&r);
   get(&r, "/api/v1/requests?limit=0", E.tok_coord);
   assert_error(&r, 422, "invalid", "limit");
-  done(&r);
+  wc_done(&r);
   get(&r, "/api/v1/requests?cursor=abc", E.tok_coord);
   assert_error(&r, 422, "invalid", "cursor");
-  done(&r);
+  wc_done(&r);
 }
 
 static void messages_follow_visibility(void **state) {
   (void)state;
-  struct reply r;
+  struct wc_reply r;
   char path[128], before[65], after[65];
   snprintf(path, sizeof path, "/api/v1/requests/%s/messages", E.ref_mayor);
   post_json(&r, path, E.tok_mayor, "{\"body\":\"Voici les photos demandées.\"}");
   assert_int_equal(r.status, 201);
   assert_string_equal(json_string_value(json_object_get(r.json, "visibility")), "public");
-  done(&r);
+  wc_done(&r);
   post_json(&r, path, E.tok_coord, "{\"body\":\"Note : prévoir une visite.\",\"visibility\":\"internal\"}");
   assert_int_equal(r.status, 201);
-  done(&r);
+  wc_done(&r);
   fixture_digest(E.db, before);
   post_json(&r, path, E.tok_mayor, "{\"body\":\"Je veux écrire une note interne\",\"visibility\":\"internal\"}");
   assert_error(&r, 403, "forbidden", NULL);
-  done(&r);
+  wc_done(&r);
   post_json(&r, path, E.tok_mayor, "{\"body\":\"\"}");
   assert_error(&r, 422, "invalid", "body");
-  done(&r);
+  wc_done(&r);
   post_json(&r, path, E.tok_other, "{\"body\":\"Intrusion\"}");
   assert_error(&r, 403, "forbidden", NULL);
-  done(&r);
+  wc_done(&r);
   post_json(&r, "/api/v1/requests/2026-999999/messages", E.tok_coord, "{\"body\":\"Inconnue\"}");
   assert_error(&r, 404, "not_found", NULL);
-  done(&r);
+  wc_done(&r);
   fixture_digest(E.db, after);
   assert_string_equal(before, after);
   /* The requester sees the public message only; the coordinator both. */
   snprintf(path, sizeof path, "/api/v1/requests/%s", E.ref_mayor);
   get(&r, path, E.tok_mayor);
   assert_int_equal(json_array_size(json_object_get(r.json, "messages")), 1);
-  done(&r);
+  wc_done(&r);
   get(&r, path, E.tok_coord);
   assert_int_equal(json_array_size(json_object_get(r.json, "messages")), 2);
-  done(&r);
+  wc_done(&r);
   snprintf(path, sizeof path, "/api/v1/requests/%s/events", E.ref_mayor);
   get(&r, path, E.tok_mayor);
   json_t *ev;
@@ -510,111 +425,111 @@ static void messages_follow_visibility(void **state) {
     const char *vis = json_string_value(json_object_get(json_object_get(ev, "data"), "visibility"));
     assert_true(!vis || strcmp(vis, "internal") != 0);
   }
-  done(&r);
+  wc_done(&r);
 }
 
 static void attachments_are_checked(void **state) {
   (void)state;
-  struct reply r;
+  struct wc_reply r;
   char path[160], before[65], after[65];
   static const char pdf[] = "%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n";
   snprintf(path, sizeof path, "/api/v1/requests/%s/attachments?name=devis.pdf", E.ref_mayor);
   call(&r, "POST", path, E.tok_mayor, "application/pdf", pdf, sizeof pdf - 1, 0);
   assert_int_equal(r.status, 201);
   assert_int_equal(json_integer_value(json_object_get(r.json, "size")), sizeof pdf - 1);
-  done(&r);
+  wc_done(&r);
   fixture_digest(E.db, before);
   call(&r, "POST", path, E.tok_mayor, "application/pdf", "\x89PNG\r\n\x1a\nxxxx", 12, 0);
   assert_error(&r, 415, "unsupported_media_type", NULL);
-  done(&r);
+  wc_done(&r);
   call(&r, "POST", path, E.tok_mayor, "application/x-msdownload", "MZ\x90\x00", 4, 0);
   assert_error(&r, 415, "unsupported_media_type", NULL);
-  done(&r);
+  wc_done(&r);
   size_t n = 10u * 1024u * 1024u + 1;
   char *big = malloc(n);
   memcpy(big, "%PDF-", 5);
   memset(big + 5, 'a', n - 5);
   call(&r, "POST", path, E.tok_mayor, "application/pdf", big, n, 0);
   assert_error(&r, 413, "too_large", NULL);
-  done(&r);
+  wc_done(&r);
   free(big);
   snprintf(path, sizeof path, "/api/v1/requests/%s/attachments", E.ref_mayor);
   call(&r, "POST", path, E.tok_mayor, "application/pdf", pdf, sizeof pdf - 1, 0);
   assert_error(&r, 422, "invalid", "name");
-  done(&r);
+  wc_done(&r);
   snprintf(path, sizeof path, "/api/v1/requests/%s/attachments?name=..%%2Fetc%%2Fpasswd", E.ref_mayor);
   call(&r, "POST", path, E.tok_mayor, "application/pdf", pdf, sizeof pdf - 1, 0);
   assert_error(&r, 422, "invalid", "name");
-  done(&r);
+  wc_done(&r);
   snprintf(path, sizeof path, "/api/v1/requests/%s/attachments?name=x.pdf", E.ref_other);
   call(&r, "POST", path, E.tok_mayor, "application/pdf", pdf, sizeof pdf - 1, 0);
   assert_error(&r, 403, "forbidden", NULL);
-  done(&r);
+  wc_done(&r);
   fixture_digest(E.db, after);
   assert_string_equal(before, after);
 }
 
 static void territory_and_catalogue_are_public(void **state) {
   (void)state;
-  struct reply r;
+  struct wc_reply r;
   get(&r, "/api/v1/territory/communes/31555", NULL);
   assert_int_equal(r.status, 200);
   assert_string_equal(json_string_value(json_object_get(r.json, "name")), "Toulouse");
   assert_true(json_integer_value(json_object_get(r.json, "population")) > 400000);
   assert_string_equal(json_string_value(json_object_get(json_object_get(r.json, "epci"), "code")), "243100518");
-  done(&r);
+  wc_done(&r);
   get(&r, "/api/v1/territory/communes/243100518", NULL);
   assert_error(&r, 404, "not_found", NULL);
-  done(&r);
+  wc_done(&r);
   get(&r, "/api/v1/territory/collectivities/243100518", NULL);
   assert_int_equal(r.status, 200);
   assert_int_equal(json_integer_value(json_object_get(r.json, "member_count")), 37);
-  done(&r);
+  wc_done(&r);
   get(&r, "/api/v1/territory/communes/00000", NULL);
   assert_error(&r, 404, "not_found", NULL);
-  done(&r);
+  wc_done(&r);
   get(&r, "/api/v1/offers?theme=voirie", NULL);
   assert_int_equal(r.status, 200);
   assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(r.json, "items"), 0), "slug")),
                       "atd-voirie");
-  done(&r);
+  wc_done(&r);
   get(&r, "/api/v1/offers?theme=tourisme", NULL);
   assert_int_equal(json_array_size(json_object_get(r.json, "items")), 0);
-  done(&r);
+  wc_done(&r);
   get(&r, "/api/v1/orgs", NULL);
   assert_int_equal(r.status, 200);
   assert_int_equal(json_array_size(json_object_get(r.json, "items")), 2);
-  done(&r);
+  wc_done(&r);
   get(&r, "/api/v1/orgs/atd31", NULL);
   assert_int_equal(json_array_size(json_object_get(r.json, "offer_list")), 1);
-  done(&r);
+  wc_done(&r);
   get(&r, "/api/v1/offers/nope", NULL);
   assert_error(&r, 404, "not_found", NULL);
-  done(&r);
+  wc_done(&r);
   get(&r, "/api/v1/themes", NULL);
   assert_int_equal(json_array_size(json_object_get(r.json, "items")), 15);
-  done(&r);
+  wc_done(&r);
   get(&r, "/api/v1/me", E.tok_agent);
   assert_string_equal(json_string_value(json_object_get(r.json, "org")), "atd31");
-  done(&r);
+  wc_done(&r);
 }
 
 static void unknown_routes_and_methods(void **state) {
   (void)state;
-  struct reply r;
+  struct wc_reply r;
   get(&r, "/api/v1/nowhere", NULL);
   assert_error(&r, 404, "not_found", NULL);
-  done(&r);
+  wc_done(&r);
   call(&r, "DELETE", "/api/v1/requests", E.tok_coord, NULL, NULL, 0, 0);
   assert_error(&r, 405, "method_not_allowed", NULL);
-  done(&r);
+  wc_done(&r);
   get(&r, "/api/v1/requests", "Basic Zm9vOmJhcg==");
   assert_error(&r, 401, "unauthenticated", NULL);
-  done(&r);
+  wc_done(&r);
   /* A body on a route that takes none. */
   call(&r, "GET", "/api/v1/themes", NULL, "application/json", "{}", 2, 0);
   assert_error(&r, 413, "too_large", NULL);
-  done(&r);
+  wc_done(&r);
 }
 
 /* One client of concurrent_filings_are_each_committed: files `n` requests,
@@ -627,7 +542,7 @@ struct filer {
 static void *file_many(void *arg) {
   struct filer *f = arg;
   for (int i = 0; i < f->n; i++) {
-    struct reply r;
+    struct wc_reply r;
     const char *body = i % 3 == 2 ? "{\"title\":\"x\",\"description\":\"y\",\"themes\":[\"inconnue\"]}"
                                   : "{\"title\":\"Déposée en même temps\",\"description\":\"Concurrence\",\"themes\":[\"voirie\"]}";
     call(&r, "POST", "/api/v1/requests", E.tok_mayor, "application/json", body, strlen(body), 0);
@@ -635,7 +550,7 @@ static void *file_many(void *arg) {
       snprintf(f->refs[f->ok++], REQUEST_REF_SIZE, "%s", json_string_value(json_object_get(r.json, "ref")));
     else if (r.status == 422)
       f->refused++;
-    done(&r);
+    wc_done(&r);
   }
   return NULL;
 }
@@ -678,7 +593,7 @@ static void concurrent_filings_are_each_committed(void **state) {
 
 static void matches_are_explained_to_services_only(void **state) {
   (void)state;
-  struct reply r;
+  struct wc_reply r;
   char path[160];
   snprintf(path, sizeof path, "/api/v1/requests/%s/matches?explain=1", E.ref_mayor);
   get(&r, path, E.tok_coord);
@@ -688,48 +603,48 @@ static void matches_are_explained_to_services_only(void **state) {
   assert_true(json_is_object(json_object_get(first, "components")));
   assert_true(json_array_size(json_object_get(first, "reasons")) > 0);
   assert_true(json_is_array(json_object_get(r.json, "excluded")));
-  done(&r);
+  wc_done(&r);
   get(&r, path, E.tok_mayor);
   assert_error(&r, 403, "forbidden", NULL);
-  done(&r);
+  wc_done(&r);
   /* A dry run for any collectivity. */
   get(&r, "/api/v1/matches?collectivity=31001&theme=voirie&text=chemin", E.tok_coord);
   assert_int_equal(r.status, 200);
   assert_int_equal(json_integer_value(json_object_get(r.json, "eligible")), 1);
-  done(&r);
+  wc_done(&r);
   get(&r, "/api/v1/matches?collectivity=31001", E.tok_coord);
   assert_error(&r, 422, "invalid", "theme");
-  done(&r);
+  wc_done(&r);
   get(&r, "/api/v1/matches?collectivity=99999&theme=voirie", E.tok_coord);
   assert_error(&r, 404, "not_found", NULL);
-  done(&r);
+  wc_done(&r);
   get(&r, "/api/v1/matches?collectivity=31001&theme=piscine", E.tok_coord);
   assert_error(&r, 422, "invalid", "themes");
-  done(&r);
+  wc_done(&r);
   get(&r, "/api/v1/matches?collectivity=31001&theme=voirie&limit=0", E.tok_coord);
   assert_error(&r, 422, "invalid", "limit");
-  done(&r);
+  wc_done(&r);
 }
 
 /* A part's life over HTTP; every refusal leaves the base unchanged. */
 static void parts_move_under_the_permission_rule(void **state) {
   (void)state;
-  struct reply r;
+  struct wc_reply r;
   char path[200], before[65], after[65];
   snprintf(path, sizeof path, "/api/v1/requests/%s/parts", E.ref_mayor);
   fixture_digest(E.db, before);
   post_json(&r, path, E.tok_mayor, "{\"org\":\"atd31\"}");
   assert_error(&r, 403, "forbidden", NULL);
-  done(&r);
+  wc_done(&r);
   post_json(&r, path, E.tok_coord, "{\"org\":\"inconnue\"}");
   assert_error(&r, 404, "not_found", NULL);
-  done(&r);
+  wc_done(&r);
   post_json(&r, path, E.tok_coord, "{\"org\":\"atd31\",\"role\":\"chef\"}");
   assert_error(&r, 422, "invalid", "role");
-  done(&r);
+  wc_done(&r);
   post_json(&r, path, E.tok_coord, "{\"organisation\":\"atd31\"}");
   assert_error(&r, 422, "invalid", "organisation");
-  done(&r);
+  wc_done(&r);
   fixture_digest(E.db, after);
   assert_string_equal(before, after);
   post_json(&r, path, E.tok_coord, "{\"org\":\"atd31\",\"offer\":\"atd-voirie\"}");
@@ -737,101 +652,101 @@ static void parts_move_under_the_permission_rule(void **state) {
   json_t *p = json_array_get(json_object_get(r.json, "items"), 0);
   assert_string_equal(json_string_value(json_object_get(p, "state")), "proposed");
   assert_string_equal(json_string_value(json_object_get(p, "role")), "lead");
-  done(&r);
+  wc_done(&r);
   /* Refusals: no reason, another org's head, an agent accepting, a part
    * that does not exist, an unknown operation, a move from the wrong state. */
   fixture_digest(E.db, before);
   snprintf(path, sizeof path, "/api/v1/requests/%s/parts/atd31/decline", E.ref_mayor);
   post_json(&r, path, E.tok_head, "{}");
   assert_error(&r, 422, "invalid", "reason");
-  done(&r);
+  wc_done(&r);
   snprintf(path, sizeof path, "/api/v1/requests/%s/parts/atd31/accept", E.ref_mayor);
   post_json(&r, path, E.tok_head_caue, "{}");
   assert_error(&r, 403, "forbidden", NULL);
-  done(&r);
+  wc_done(&r);
   post_json(&r, path, E.tok_agent, "{}");
   assert_error(&r, 403, "forbidden", NULL);
-  done(&r);
+  wc_done(&r);
   snprintf(path, sizeof path, "/api/v1/requests/%s/parts/caue31/accept", E.ref_mayor);
   post_json(&r, path, E.tok_coord, "{}");
   assert_error(&r, 404, "not_found", NULL);
-  done(&r);
+  wc_done(&r);
   snprintf(path, sizeof path, "/api/v1/requests/%s/parts/atd31/exploser", E.ref_mayor);
   post_json(&r, path, E.tok_coord, "{}");
   assert_error(&r, 404, "not_found", NULL);
-  done(&r);
+  wc_done(&r);
   snprintf(path, sizeof path, "/api/v1/requests/%s/parts/atd31/done", E.ref_mayor);
   post_json(&r, path, E.tok_coord, "{}");
   assert_error(&r, 409, "conflict", NULL);
-  done(&r);
+  wc_done(&r);
   snprintf(path, sizeof path, "/api/v1/requests/%s/parts/atd31/assign", E.ref_mayor);
   post_json(&r, path, E.tok_head, "{\"agent\":\"chef@caue31.example\"}");
   assert_error(&r, 422, "invalid", "agent");
-  done(&r);
+  wc_done(&r);
   fixture_digest(E.db, after);
   assert_string_equal(before, after);
   /* The head accepts and assigns; the agent works it through. */
   snprintf(path, sizeof path, "/api/v1/requests/%s/parts/atd31/accept", E.ref_mayor);
   post_json(&r, path, E.tok_head, "{}");
   assert_int_equal(r.status, 200);
-  done(&r);
+  wc_done(&r);
   snprintf(path, sizeof path, "/api/v1/requests/%s/parts/atd31/assign", E.ref_mayor);
   post_json(&r, path, E.tok_head, "{\"agent\":\"agent@atd31.example\"}");
   assert_int_equal(r.status, 200);
   p = json_array_get(json_object_get(r.json, "items"), 0);
   assert_string_equal(json_string_value(json_object_get(json_object_get(p, "agent"), "email")), "agent@atd31.example");
-  done(&r);
+  wc_done(&r);
   snprintf(path, sizeof path, "/api/v1/requests/%s/parts/atd31/start", E.ref_mayor);
   post_json(&r, path, E.tok_agent, "{}");
   assert_int_equal(r.status, 200);
-  done(&r);
+  wc_done(&r);
   /* The queue: this part, and the one an earlier test gave atd31. */
   get(&r, "/api/v1/orgs/atd31/queue", E.tok_head);
   assert_int_equal(r.status, 200);
   assert_int_equal(json_array_size(json_object_get(r.json, "items")), 2);
-  done(&r);
+  wc_done(&r);
   get(&r, "/api/v1/orgs/atd31/queue", E.tok_head_caue);
   assert_error(&r, 403, "forbidden", NULL);
-  done(&r);
+  wc_done(&r);
   get(&r, "/api/v1/orgs/atd31/queue?state=fini", E.tok_head);
   assert_error(&r, 422, "invalid", "state");
-  done(&r);
+  wc_done(&r);
   fixture_digest(E.db, before);
   post_json(&r, "/api/v1/parts/reassign", E.tok_head_caue, "{\"from\":\"agent@atd31.example\"}");
   assert_error(&r, 403, "forbidden", NULL);
-  done(&r);
+  wc_done(&r);
   post_json(&r, "/api/v1/parts/reassign", E.tok_head, "{\"from\":\"agent@atd31.example\",\"to\":\"personne@x.fr\"}");
   assert_error(&r, 404, "not_found", NULL);
-  done(&r);
+  wc_done(&r);
   fixture_digest(E.db, after);
   assert_string_equal(before, after);
   post_json(&r, "/api/v1/parts/reassign", E.tok_head, "{\"from\":\"agent@atd31.example\"}");
   assert_int_equal(r.status, 200);
   assert_int_equal(json_integer_value(json_object_get(r.json, "moved")), 1);
   assert_string_equal(json_string_value(json_object_get(r.json, "from")), "agent@atd31.example");
-  done(&r);
+  wc_done(&r);
   snprintf(path, sizeof path, "/api/v1/requests/%s/parts/atd31/done", E.ref_mayor);
   post_json(&r, path, E.tok_head, "{}");
   assert_int_equal(r.status, 200);
   p = json_array_get(json_object_get(r.json, "items"), 0);
   assert_string_equal(json_string_value(json_object_get(p, "state")), "done");
-  done(&r);
+  wc_done(&r);
   /* The deadlines, read like the request. */
   snprintf(path, sizeof path, "/api/v1/requests/%s/sla", E.ref_mayor);
   get(&r, path, E.tok_mayor);
   assert_int_equal(r.status, 200);
   assert_int_equal(json_array_size(json_object_get(r.json, "targets")), 3);
-  done(&r);
+  wc_done(&r);
   get(&r, path, E.tok_other);
   assert_error(&r, 403, "forbidden", NULL);
-  done(&r);
+  wc_done(&r);
 }
 
 /* The board: counts that follow the filters, a page of requests, the
  * export of the view as a file, the statistics; services only. */
 static void board_counts_lists_and_exports(void **state) {
   (void)state;
-  struct reply r;
+  struct wc_reply r;
   char v[256];
   get(&r, "/api/v1/board", E.tok_coord);
   assert_int_equal(r.status, 200);
@@ -840,49 +755,49 @@ static void board_counts_lists_and_exports(void **state) {
   assert_int_equal(total, fixture_int(E.db, "SELECT count(*) FROM request"));
   assert_true(json_array_size(json_object_get(counts, "columns")) >= 1);
   assert_true(json_array_size(json_object_get(r.json, "items")) >= 2);
-  done(&r);
+  wc_done(&r);
   /* The org filter: the requests where atd31 has a part. */
   get(&r, "/api/v1/board?org=atd31&limit=1", E.tok_coord);
   assert_int_equal(r.status, 200);
   assert_int_equal(json_integer_value(json_object_get(json_object_get(r.json, "counts"), "total")),
                    fixture_int(E.db, "SELECT count(DISTINCT request) FROM part WHERE org = (SELECT id FROM org WHERE slug = 'atd31')"));
   assert_int_equal(json_array_size(json_object_get(r.json, "items")), 1);
-  done(&r);
+  wc_done(&r);
   get(&r, "/api/v1/board", E.tok_mayor);
   assert_error(&r, 403, "forbidden", NULL);
-  done(&r);
+  wc_done(&r);
   get(&r, "/api/v1/board?late=peut-etre", E.tok_coord);
   assert_error(&r, 422, "invalid", "late");
-  done(&r);
+  wc_done(&r);
   get(&r, "/api/v1/board?limit=500", E.tok_coord);
   assert_error(&r, 422, "invalid", "limit");
-  done(&r);
+  wc_done(&r);
   /* Exports: CSV with its BOM and ';', XLSX as a zip, both attachments. */
   get(&r, "/api/v1/board/export?format=csv", E.tok_coord);
   assert_int_equal(r.status, 200);
-  assert_non_null(strstr(header(&r, "Content-Type", v, sizeof v), "text/csv"));
-  assert_non_null(strstr(header(&r, "Content-Disposition", v, sizeof v), "attachment"));
+  assert_non_null(strstr(wc_header(&r, "Content-Type", v, sizeof v), "text/csv"));
+  assert_non_null(strstr(wc_header(&r, "Content-Disposition", v, sizeof v), "attachment"));
   assert_memory_equal(r.body, "\xEF\xBB\xBF" "R\xC3\xA9" "f\xC3\xA9" "rence;", 15);
-  done(&r);
+  wc_done(&r);
   get(&r, "/api/v1/board/export?format=xlsx&theme=voirie", E.tok_coord);
   assert_int_equal(r.status, 200);
-  assert_non_null(strstr(header(&r, "Content-Type", v, sizeof v), "spreadsheetml"));
+  assert_non_null(strstr(wc_header(&r, "Content-Type", v, sizeof v), "spreadsheetml"));
   assert_true(r.len > 4 && memcmp(r.body, "PK\x03\x04", 4) == 0);
-  done(&r);
+  wc_done(&r);
   get(&r, "/api/v1/board/export?format=pdf", E.tok_coord);
   assert_error(&r, 422, "invalid", "format");
-  done(&r);
+  wc_done(&r);
   get(&r, "/api/v1/board/export", E.tok_mayor);
   assert_error(&r, 403, "forbidden", NULL);
-  done(&r);
+  wc_done(&r);
   get(&r, "/api/v1/stats?theme=voirie", E.tok_coord);
   assert_int_equal(r.status, 200);
   assert_string_equal(json_string_value(json_object_get(r.json, "unit")), "hours");
   assert_true(json_is_array(json_object_get(r.json, "months")));
-  done(&r);
+  wc_done(&r);
   get(&r, "/api/v1/stats?theme=piscine", E.tok_coord);
   assert_error(&r, 422, "invalid", "theme");
-  done(&r);
+  wc_done(&r);
 }
 
 int main(void) {

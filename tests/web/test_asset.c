@@ -16,6 +16,7 @@
 #include "db.h"
 #include "err.h"
 #include "fixture.h"
+#include "webclient.h"
 #include "server.h"
 #include <curl/curl.h>
 #include <errno.h>
@@ -63,99 +64,25 @@ static const struct {
 };
 #define N_EXPECTED (sizeof expected / sizeof expected[0])
 
-struct reply {
-  long status;
-  char *body;
-  size_t len;
-  char headers[8192];
-  json_t *json;
-};
-
-static size_t on_body(char *p, size_t size, size_t n, void *ctx) {
-  struct reply *r = ctx;
-  size_t k = size * n;
-  char *q = realloc(r->body, r->len + k + 1);
-  assert_non_null(q);
-  memcpy(q + r->len, p, k);
-  r->body = q;
-  r->len += k;
-  r->body[r->len] = 0;
-  return k;
+/* Performs one request, with one extra header line `extra` (may be NULL). */
+static void call(struct wc_reply *r, const char *method, const char *path, const char *extra) {
+  const char *lines[] = {extra, NULL};
+  wc_request_at(r, E.base, NULL, method, path, lines, NULL, NULL, 0);
+  if (!r->json && r->body) r->json = json_loads(r->body, 0, NULL);
 }
 
-static size_t on_header(char *p, size_t size, size_t n, void *ctx) {
-  struct reply *r = ctx;
-  size_t k = size * n, used = strlen(r->headers);
-  if (used + k < sizeof r->headers) {
-    memcpy(r->headers + used, p, k);
-    r->headers[used + k] = 0;
-  }
-  return k;
-}
+static void get(struct wc_reply *r, const char *path) { call(r, "GET", path, NULL); }
 
-/* Performs `method` on `path`, sent as written (no dot-segment removal),
- * with header line `extra` unless NULL. */
-static void call(struct reply *r, const char *method, const char *path, const char *extra) {
-  memset(r, 0, sizeof *r);
-  CURL *c = curl_easy_init();
-  char url[1024];
-  struct curl_slist *h = NULL;
-  snprintf(url, sizeof url, "%s%s", E.base, path);
-  curl_easy_setopt(c, CURLOPT_URL, url);
-  curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
-  if (strcmp(method, "HEAD") == 0)
-    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-  else
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
-  if (extra) h = curl_slist_append(h, extra);
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-  CURLcode rc = curl_easy_perform(c);
-  if (rc != CURLE_OK) fail_msg("curl %s %s: %s", method, path, curl_easy_strerror(rc));
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-  curl_slist_free_all(h);
-  curl_easy_cleanup(c);
-  if (r->body) r->json = json_loads(r->body, 0, NULL);
-}
-
-static void get(struct reply *r, const char *path) { call(r, "GET", path, NULL); }
-
-static void done(struct reply *r) {
-  free(r->body);
-  json_decref(r->json);
-  memset(r, 0, sizeof *r);
-}
-
-/* The value of response header `name` into `out`, or NULL if absent. */
-static const char *header(const struct reply *r, const char *name, char *out, size_t size) {
-  const char *p = r->headers;
-  size_t n = strlen(name);
-  while ((p = strchr(p, '\n'))) {
-    p++;
-    if (strncasecmp(p, name, n) == 0 && p[n] == ':') {
-      p += n + 1;
-      while (*p == ' ') p++;
-      size_t k = strcspn(p, "\r\n");
-      snprintf(out, size, "%.*s", (int)k, p);
-      return out;
-    }
-  }
-  return NULL;
-}
 
 /* Asserts that header `name` is `value` exactly. */
-static void assert_header(const struct reply *r, const char *name, const char *value) {
+static void assert_header(const struct wc_reply *r, const char *name, const char *value) {
   char v[1024];
-  if (!header(r, name, v, sizeof v)) fail_msg("%s missing (status %ld)", name, r->status);
+  if (!wc_header(r, name, v, sizeof v)) fail_msg("%s missing (status %ld)", name, r->status);
   if (strcmp(v, value) != 0) fail_msg("%s: « %s », expected « %s »", name, v, value);
 }
 
 /* Asserts the security headers every answer must carry. */
-static void assert_security_headers(const struct reply *r) {
+static void assert_security_headers(const struct wc_reply *r) {
   assert_header(r, "Content-Security-Policy", CSP);
   assert_header(r, "X-Content-Type-Options", "nosniff");
   assert_header(r, "Referrer-Policy", "same-origin");
@@ -164,7 +91,7 @@ static void assert_security_headers(const struct reply *r) {
 }
 
 /* Asserts a 404 JSON error that is never cached. */
-static void assert_not_found(const struct reply *r, const char *path) {
+static void assert_not_found(const struct wc_reply *r, const char *path) {
   char v[256];
   if (r->status != 404) fail_msg("%s: status %ld, expected 404: %.200s", path, r->status, r->body ? r->body : "");
   json_t *e = json_object_get(r->json, "error");
@@ -173,7 +100,7 @@ static void assert_not_found(const struct reply *r, const char *path) {
   assert_non_null(json_string_value(json_object_get(e, "message")));
   assert_header(r, "Content-Type", "application/json");
   assert_header(r, "Cache-Control", "no-store");
-  assert_null(header(r, "ETag", v, sizeof v));
+  assert_null(wc_header(r, "ETag", v, sizeof v));
   assert_security_headers(r);
 }
 
@@ -255,7 +182,7 @@ static void every_asset_is_served_with_its_type_etag_and_cache_header(void **sta
   (void)state;
   for (size_t i = 0; i < N_EXPECTED; i++) {
     char path[256], source[PATH_MAX], etag[ASSET_ETAG_SIZE], v[64];
-    struct reply r;
+    struct wc_reply r;
     size_t len;
     snprintf(path, sizeof path, "/static/%s", expected[i].name);
     get(&r, path);
@@ -275,13 +202,13 @@ static void every_asset_is_served_with_its_type_etag_and_cache_header(void **sta
     assert_header(&r, "Content-Length", v);
     assert_security_headers(&r);
     free(want);
-    done(&r);
+    wc_done(&r);
   }
 }
 
 static void head_gives_the_headers_without_the_body(void **state) {
   (void)state;
-  struct reply r;
+  struct wc_reply r;
   char v[64];
   const struct asset *a = asset_find("bpmn-viewer.js");
   assert_non_null(a);
@@ -293,7 +220,7 @@ static void head_gives_the_headers_without_the_body(void **state) {
   assert_header(&r, "ETag", a->etag);
   assert_header(&r, "Content-Type", "text/javascript; charset=utf-8");
   assert_security_headers(&r);
-  done(&r);
+  wc_done(&r);
 }
 
 static void if_none_match_gives_304(void **state) {
@@ -309,7 +236,7 @@ static void if_none_match_gives_304(void **state) {
   snprintf(hits[3], sizeof hits[3], "\"deadbeef\",%s , \"x\"", a->etag);
   snprintf(hits[4], sizeof hits[4], "*");
   for (size_t i = 0; i < 5; i++) {
-    struct reply r;
+    struct wc_reply r;
     snprintf(line, sizeof line, "If-None-Match: %s", hits[i]);
     call(&r, "GET", "/static/appui.css", line);
     if (r.status != 304) fail_msg("%s: status %ld, expected 304", line, r.status);
@@ -318,18 +245,18 @@ static void if_none_match_gives_304(void **state) {
     assert_header(&r, "Cache-Control", "public, max-age=31536000, immutable");
     assert_header(&r, "Content-Type", "text/css; charset=utf-8");
     assert_security_headers(&r);
-    done(&r);
+    wc_done(&r);
   }
   /* Other tags, another file's tag, a malformed value: the full file. */
   const char *misses[] = {"\"deadbeef\"", other->etag, "W/\"0\", \"1\"", "garbage", "\"unterminated"};
   for (size_t i = 0; i < sizeof misses / sizeof misses[0]; i++) {
-    struct reply r;
+    struct wc_reply r;
     snprintf(line, sizeof line, "If-None-Match: %s", misses[i]);
     call(&r, "GET", "/static/appui.css", line);
     if (r.status != 200) fail_msg("%s: status %ld, expected 200", line, r.status);
     assert_int_equal(r.len, a->size);
     assert_header(&r, "ETag", a->etag);
-    done(&r);
+    wc_done(&r);
   }
 }
 
@@ -339,17 +266,17 @@ static void unknown_names_are_404(void **state) {
                          "/static/appui",      "/static/appui.css.exe", "/static/",          "/static",
                          "/static/a/b.css",    "/static/appui.css/"};
   for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
-    struct reply r;
+    struct wc_reply r;
     get(&r, paths[i]);
     assert_not_found(&r, paths[i]);
-    done(&r);
+    wc_done(&r);
   }
-  struct reply r;
+  struct wc_reply r;
   call(&r, "POST", "/static/appui.css", NULL);
   assert_int_equal(r.status, 405);
   assert_header(&r, "Cache-Control", "no-store");
   assert_security_headers(&r);
-  done(&r);
+  wc_done(&r);
 }
 
 /* Names whose refusal matters: each would reach a file if the checks let it
@@ -421,11 +348,11 @@ static void refused_names_never_reach_the_disk(void **state) {
   assert_true(inotify_add_watch(fd, E.dev, IN_OPEN | IN_ACCESS) >= 0);
   assert_true(inotify_add_watch(fd, E.files, IN_OPEN | IN_ACCESS) >= 0);
   /* The watch sees a file being served (so its silence below means something). */
-  struct reply r;
+  struct wc_reply r;
   get(&r, "/static/x.css");
   assert_int_equal(r.status, 200);
   assert_string_equal(r.body, "X-FILE");
-  done(&r);
+  wc_done(&r);
   if (pending_opens(fd, what, sizeof what) == 0) fail_msg("inotify saw no open of x.css");
   for (size_t i = 0; i < sizeof attacks / sizeof attacks[0]; i++) {
     get(&r, attacks[i]);
@@ -433,7 +360,7 @@ static void refused_names_never_reach_the_disk(void **state) {
     const char *leaks[] = {"SECRET", "BACKSLASH", "HIDDEN", "X-FILE", "DEV-APPUI", "PERCENT", ":focus-visible"};
     for (size_t j = 0; j < sizeof leaks / sizeof leaks[0]; j++)
       if (strstr(r.body, leaks[j])) fail_msg("%s: answer holds %s", attacks[i], leaks[j]);
-    done(&r);
+    wc_done(&r);
     if (pending_opens(fd, what, sizeof what)) fail_msg("%s: a file was opened:%s", attacks[i], what);
   }
   close(fd);
@@ -466,48 +393,48 @@ static void every_answer_has_the_security_headers(void **state) {
   (void)state;
   const struct asset *a = asset_find("htmx.min.js");
   char line[128];
-  struct reply r;
+  struct wc_reply r;
   get(&r, "/static/htmx.min.js");
   assert_int_equal(r.status, 200);
   assert_security_headers(&r);
-  done(&r);
+  wc_done(&r);
   snprintf(line, sizeof line, "If-None-Match: %s", a->etag);
   call(&r, "GET", "/static/htmx.min.js", line);
   assert_int_equal(r.status, 304);
   assert_security_headers(&r);
-  done(&r);
+  wc_done(&r);
   get(&r, "/static/nothing.css");
   assert_not_found(&r, "/static/nothing.css");
-  done(&r);
+  wc_done(&r);
   get(&r, "/api/nowhere");
   assert_not_found(&r, "/api/nowhere");
-  done(&r);
+  wc_done(&r);
   /* Outside the API, an unknown address is a French page for browsers. */
   get(&r, "/nowhere");
   assert_int_equal(r.status, 404);
   assert_header(&r, "Content-Type", "text/html; charset=utf-8");
   assert_non_null(strstr(r.body, "Page introuvable"));
   assert_security_headers(&r);
-  done(&r);
+  wc_done(&r);
   get(&r, "/healthz");
   assert_int_equal(r.status, 200);
   assert_header(&r, "Cache-Control", "no-store");
   assert_security_headers(&r);
-  done(&r);
+  wc_done(&r);
   get(&r, "/api/v1/me");
   assert_int_equal(r.status, 401);
   assert_security_headers(&r);
-  done(&r);
+  wc_done(&r);
   call(&r, "DELETE", "/healthz", NULL);
   assert_int_equal(r.status, 405);
   assert_security_headers(&r);
-  done(&r);
+  wc_done(&r);
 }
 
 static void development_directory_serves_edited_files(void **state) {
   (void)state;
   char real[PATH_MAX], v[64];
-  struct reply r;
+  struct wc_reply r;
   const struct asset *css = asset_find("appui.css"), *htmx = asset_find("htmx.min.js");
   write_file(E.dev, "appui.css", "body { color: #161616; } /* v1 */");
   assert_int_equal(asset_set_dir(E.dev), 0);
@@ -518,46 +445,46 @@ static void development_directory_serves_edited_files(void **state) {
   assert_string_equal(r.body, "body { color: #161616; } /* v1 */");
   assert_header(&r, "Content-Type", "text/css; charset=utf-8");
   assert_header(&r, "Cache-Control", "no-cache");
-  assert_null(header(&r, "ETag", v, sizeof v));
+  assert_null(wc_header(&r, "ETag", v, sizeof v));
   assert_security_headers(&r);
-  done(&r);
+  wc_done(&r);
   /* Edited: the next request sees it, no restart. */
   write_file(E.dev, "appui.css", "body { color: #000091; } /* v2 */");
   get(&r, "/static/appui.css");
   assert_int_equal(r.status, 200);
   assert_string_equal(r.body, "body { color: #000091; } /* v2 */");
-  done(&r);
+  wc_done(&r);
   /* The embedded ETag gives no 304 in development mode. */
   snprintf(v, sizeof v, "If-None-Match: %s", css->etag);
   call(&r, "GET", "/static/appui.css", v);
   assert_int_equal(r.status, 200);
   assert_string_equal(r.body, "body { color: #000091; } /* v2 */");
-  done(&r);
+  wc_done(&r);
   /* A file absent from the directory: the embedded copy, not cached either. */
   get(&r, "/static/htmx.min.js");
   assert_int_equal(r.status, 200);
   assert_int_equal(r.len, htmx->size);
   assert_memory_equal(r.body, htmx->data, htmx->size);
   assert_header(&r, "Cache-Control", "no-cache");
-  done(&r);
+  wc_done(&r);
   /* A new file not yet in the table, and an empty one. */
   write_file(E.dev, "page.js", "export const x = 1;");
   get(&r, "/static/page.js");
   assert_int_equal(r.status, 200);
   assert_string_equal(r.body, "export const x = 1;");
   assert_header(&r, "Content-Type", "text/javascript; charset=utf-8");
-  done(&r);
+  wc_done(&r);
   write_file(E.dev, "empty.css", "");
   get(&r, "/static/empty.css");
   assert_int_equal(r.status, 200);
   assert_int_equal(r.len, 0);
-  done(&r);
+  wc_done(&r);
   /* A link inside the directory is followed. */
   make_link("appui.css", E.dev, "alias.css");
   get(&r, "/static/alias.css");
   assert_int_equal(r.status, 200);
   assert_string_equal(r.body, "body { color: #000091; } /* v2 */");
-  done(&r);
+  wc_done(&r);
   /* Back to the embedded files. */
   assert_int_equal(asset_set_dir(NULL), 0);
   assert_null(asset_dir());
@@ -565,16 +492,16 @@ static void development_directory_serves_edited_files(void **state) {
   assert_int_equal(r.status, 200);
   assert_int_equal(r.len, css->size);
   assert_header(&r, "ETag", css->etag);
-  done(&r);
+  wc_done(&r);
   get(&r, "/static/page.js");
   assert_not_found(&r, "/static/page.js");
-  done(&r);
+  wc_done(&r);
 }
 
 static void development_directory_refuses_what_lies_outside(void **state) {
   (void)state;
   char path[512], real[PATH_MAX];
-  struct reply r;
+  struct wc_reply r;
   /* Links out of the directory: to a file, to a missing file, and one that
    * shadows an embedded name (no fallback to the embedded copy). */
   snprintf(path, sizeof path, "%s/outside.css", E.files);
@@ -596,7 +523,7 @@ static void development_directory_refuses_what_lies_outside(void **state) {
     if (strstr(r.body, "SECRET") || strstr(r.body, "root:") || strstr(r.body, "EXE-FILE") ||
         strstr(r.body, ":focus-visible"))
       fail_msg("%s: answer holds the file", refused[i]);
-    done(&r);
+    wc_done(&r);
   }
   /* A directory that is itself a link is resolved once, at start-up. */
   snprintf(path, sizeof path, "%s/link-to-dev", E.files);
@@ -608,10 +535,10 @@ static void development_directory_refuses_what_lies_outside(void **state) {
   get(&r, "/static/ok.css");
   assert_int_equal(r.status, 200);
   assert_string_equal(r.body, "OK-FILE");
-  done(&r);
+  wc_done(&r);
   get(&r, "/static/evil.css");
   assert_not_found(&r, "/static/evil.css");
-  done(&r);
+  wc_done(&r);
   /* Not a directory: refused, the previous setting kept. */
   snprintf(path, sizeof path, "%s/outside.css", E.files);
   assert_int_equal(asset_set_dir(path), ERR_IO);
