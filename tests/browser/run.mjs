@@ -47,7 +47,7 @@ async function main() {
     const j = await new Journey({ name: 'autotest', base: '', artefacts, warnings: [] }).open();
     try {
       await selftest(j);
-      console.log('autotest du harnais : CSP, console, axe et 5xx bien détectés');
+      console.log('autotest du harnais : CSP, console, axe, 5xx et focus invisible bien détectés');
     } catch (e) {
       failures.push(e.message);
     } finally {
