@@ -92,6 +92,15 @@ export async function requestJourney(j, p, { keyboard: kb }) {
     }
     await waitText(j, offers, /Assistance technique en voirie communale/, 'offres proposées');
     await j.axe('offres proposées');
+    if (!kb) {
+      // Without JavaScript, « Proposer des offres » sends the form back with
+      // the offers: everything typed must be kept.
+      await follow(j, kb, page.getByRole('button', { name: 'Proposer des offres', exact: true }), 'le bouton « Proposer des offres »', { label: 'offres proposées sans JavaScript' });
+      check(await field(j, 'Objet de la demande').inputValue() === title, '« Proposer des offres » perd l\'objet saisi');
+      check(await field(j, 'Description du besoin').inputValue() === description, '« Proposer des offres » perd la description saisie');
+      check(await page.getByRole('checkbox', { name: 'Voirie', exact: true }).isChecked(), '« Proposer des offres » perd la thématique cochée');
+      await waitText(j, page.locator('#offres-suggerees'), /Assistance technique en voirie communale/, 'offres proposées sans JavaScript');
+    }
   });
   await j.step('piece jointe', async () => {
     const input = page.getByLabel('Pièce jointe (facultatif)', { exact: true });
