@@ -23,6 +23,10 @@ const JOURNEYS = [
   ['demande-clavier', (j, p) => requestJourney(j, p, { keyboard: true })],
   ['administration-souris', adminTour],
 ];
+// Journeys over pages not delivered yet (CONTRACT.md's /admin): run only when
+// named on the command line, and announced as not run otherwise. Remove a
+// name from here once its pages are merged.
+const PENDING = new Set(['administration-souris']);
 
 async function main() {
   const [appuiArg, artefactsArg, ...only] = process.argv.slice(2);
@@ -69,6 +73,10 @@ async function main() {
   const pages = new Set();
   for (const [name, run] of JOURNEYS) {
     if (only.length && !only.includes(name)) continue;
+    if (!only.length && PENDING.has(name)) {
+      console.log(`parcours ${name} : NON LANCÉ (pages pas encore livrées ; « node run.mjs APPUI ARTEFACTS ${name} » pour l'essayer)`);
+      continue;
+    }
     const t = Date.now();
     const j = new Journey({ name, base: platform.base, artefacts, warnings });
     try {

@@ -1,21 +1,12 @@
 // admin — the administration's pages (CONTRACT.md: /admin links to
 // /admin/structures, /admin/offres, /admin/utilisateurs, /admin/processus),
-// each visited from /admin and checked (status, landmarks, axe-core); and
-// the anonymous catalogue (themes, one offer).
+// each visited from /admin and checked (status, landmarks, axe-core).
 import { check } from '../lib/harness.mjs';
 import { account, follow, login, logout, main, menuLink } from './common.mjs';
 
 const SECTIONS = ['/admin/structures', '/admin/offres', '/admin/utilisateurs', '/admin/processus'];
 
 export async function adminTour(j, p) {
-  await j.step('catalogue', async () => {
-    await j.goto('/');
-    await follow(j, false, menuLink(j, 'Catalogue des offres'), 'le lien « Catalogue des offres » du menu principal');
-    const offer = main(j).locator('a[href^="/catalogue/"]').first();
-    check(await offer.count() === 1, 'le catalogue ne lie aucune offre (/catalogue/{slug})');
-    await follow(j, false, offer, 'la première offre du catalogue');
-    check(/^\/catalogue\/[a-z0-9-]+$/.test(j.path()), `le lien d'offre mène à ${j.path()}`);
-  });
   await j.step('connexion de l administration', () => login(j, false, account(p, 'admin@appui.example')));
   await j.step('administration', async () => {
     await follow(j, false, menuLink(j, 'Administration'), 'le lien « Administration » du menu principal');

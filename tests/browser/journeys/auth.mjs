@@ -1,4 +1,5 @@
-// auth — the pages every visitor meets: home, a page that does not exist,
+// auth — the pages every visitor meets: home, the catalogue and one offer,
+// a page that does not exist,
 // a signed-in page asked anonymously (sent to /connexion with `suite`), a
 // wrong password (the message in an alert, the address kept), logging in
 // (back to `suite`), the home page signed in, logging out. Once with the
@@ -20,6 +21,13 @@ export async function authMouse(j, p) {
   await j.step('accueil anonyme', async () => {
     await j.goto('/');
     check(await j.page.locator('h1').innerText() === 'Accueil', 'la page d\'accueil n\'a pas le titre « Accueil »');
+  });
+  await j.step('catalogue', async () => {
+    await follow(j, false, menuLink(j, 'Catalogue des offres'), 'le lien « Catalogue des offres » du menu principal');
+    const offer = main(j).locator('a[href^="/catalogue/"]').first();
+    check(await offer.count() === 1, 'le catalogue ne lie aucune offre (/catalogue/{slug})');
+    await follow(j, false, offer, 'la première offre du catalogue');
+    check(/^\/catalogue\/[a-z0-9-]+$/.test(j.path()), `le lien d'offre mène à ${j.path()}`);
   });
   await j.step('page inexistante', async () => {
     await j.goto('/page-qui-n-existe-pas', { status: 404, label: 'erreur 404' });
