@@ -33,7 +33,7 @@ export async function startPlatform(appui, { startTimeout = 120000 } = {}) {
     const demo = spawnSync(appui, ['--data', dir, 'demo'], { encoding: 'utf8', env, timeout: startTimeout });
     if (demo.error || demo.status !== 0) {
       throw new Error(`« appui --data ${dir} demo » a échoué (code ${demo.status}, ${demo.error || demo.signal || ''}) :\n` +
-        `${demo.stdout}\n${demo.stderr}`);
+        `${demo.stdout || ''}\n${demo.stderr || ''}`);
     }
     const accounts = parseAccounts(demo.stdout);
     if (accounts.size === 0) {
