@@ -15,6 +15,12 @@ import { requestJourney } from './journeys/request.mjs';
 import { adminTour } from './journeys/admin.mjs';
 
 process.env.PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD = '1';
+// Stopped from outside (Ctrl-C, CTest's timeout): exit, so that the 'exit'
+// handlers stop the server and remove the data directory.
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => { console.error(`\ninterrompu (${sig}) : arrêt du serveur et nettoyage`); process.exit(1); });
+}
+process.stdout.on('error', () => {});
 
 const JOURNEYS = [
   ['connexion-souris', authMouse],

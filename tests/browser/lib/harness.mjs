@@ -60,6 +60,8 @@ export class Journey {
     rmSync(this.dir, { recursive: true, force: true });
     mkdirSync(this.dir, { recursive: true });
     this.profile = mkdtempSync(join(tmpdir(), 'appui-chromium-'));
+    this.orphan = () => rmSync(this.profile, { recursive: true, force: true }); // node ending without close()
+    process.on('exit', this.orphan);
     this.ctx = await chromium.launchPersistentContext(this.profile, {
       executablePath: CHROMIUM,
       headless: true,
@@ -79,6 +81,7 @@ export class Journey {
   async close() {
     try { if (this.ctx) await this.ctx.close(); } finally {
       if (this.profile) rmSync(this.profile, { recursive: true, force: true });
+      if (this.orphan) process.off('exit', this.orphan);
     }
   }
 

@@ -44,6 +44,10 @@ export async function startPlatform(appui, { startTimeout = 120000 } = {}) {
     });
     const lines = [];
     let exited = null;
+    // Should node end without stop() (a signal, a crash), the server and
+    // the directory must not outlive it.
+    const orphan = () => { if (!exited) server.kill('SIGKILL'); cleanup(); };
+    process.on('exit', orphan);
     const exit = new Promise(resolve => server.on('exit', (code, signal) => { exited = { code, signal }; resolve(exited); }));
     const port = await new Promise((resolve, reject) => {
       exit.then(e => { clearTimeout(timer); reject(new Error(`le serveur s'est arrêté au démarrage (code ${e.code}, signal ${e.signal}) :\n${lines.join('\n')}`)); });
@@ -76,6 +80,7 @@ export async function startPlatform(appui, { startTimeout = 120000 } = {}) {
         clearTimeout(timer);
       }
       cleanup();
+      process.off('exit', orphan);
       if (result.code !== 0) {
         throw new Error(`le serveur ne s'est pas arrêté proprement (code ${result.code}, signal ${result.signal}) ; fin de son journal :\n` +
           lines.slice(-60).join('\n'));
