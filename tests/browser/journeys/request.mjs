@@ -49,6 +49,7 @@ export async function requestJourney(j, p, { keyboard: kb }) {
   const description = 'Le chemin communal de la Garenne est dégradé sur 400 mètres : nids-de-poule et accotements ' +
     'effondrés. Nous souhaitons un diagnostic de la voirie et une aide pour programmer les travaux.';
   const message = `Bonjour, je viendrai faire le diagnostic du chemin mardi prochain à 10 h (${how}).`;
+  const note = `Note pour l'équipe : prévoir le relevé topographique (${how}).`;
   const file = `plan-chemin-${how}.pdf`;
   let ref = '';
   let filedStatus = '';
@@ -224,6 +225,24 @@ export async function requestJourney(j, p, { keyboard: kb }) {
     await follow(j, kb, main(j).locator('table').getByRole('link', { name: ref, exact: true }).first(), `le lien « ${ref} » de la liste`);
     check(j.path() === reqPage(), `le lien « ${ref} » mène à ${j.path()}`);
   });
+  await j.step('note interne', async () => {
+    const internal = page.getByRole('radio', { name: 'Note interne', exact: true });
+    check(await internal.count() === 1, 'pas de choix « Note interne » pour l\'agente');
+    await fillField(j, kb, page.getByLabel('Votre message'), note, 'le champ « Votre message »');
+    if (kb) {
+      // Radios: Tab reaches the checked one, the arrows choose.
+      await tabTo(j, page.getByRole('radio', { name: 'Message au demandeur', exact: true }), 'le choix « Message au demandeur »');
+      await page.keyboard.press('ArrowDown');
+    } else {
+      await internal.check();
+    }
+    check(await internal.isChecked(), '« Note interne » n\'est pas choisie');
+    const r = await send(j, kb, page.locator('form#message').getByRole('button', { name: 'Envoyer', exact: true }), 'le bouton « Envoyer »', `${reqPage()}/messages`);
+    const thread = main(j).locator('section', { has: page.getByRole('heading', { name: 'Échanges' }) });
+    const item = thread.locator('li', { hasText: note });
+    await waitText(j, item, /Note interne/, 'la note interne marquée « Note interne »');
+    if (!r.navigated) await j.axe('après la note interne');
+  });
   await j.step('message au maire', async () => {
     const pub = page.getByRole('radio', { name: 'Message au demandeur', exact: true });
     check(await pub.count() === 1 && await pub.isChecked(), '« Message au demandeur » n\'est pas le choix par défaut');
@@ -244,6 +263,7 @@ export async function requestJourney(j, p, { keyboard: kb }) {
     await waitText(j, thread, new RegExp(message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'le message de l\'agente vu par le maire');
     await waitText(j, thread, new RegExp(AGENT_NAME), 'l\'autrice du message vue par le maire');
     check(!(await thread.innerText()).includes('Note interne'), 'le maire voit une « Note interne »');
+    check(!(await page.locator('body').innerText()).includes(note), 'le maire voit le texte de la note interne de l\'agente');
     const status = (await page.locator('#statut').innerText()).trim();
     check(status && status !== filedStatus, `le statut vu par le maire n'a pas changé (« ${status} », comme au dépôt)`);
     check(!exactly('Déposée').test(status) && !exactly('En qualification').test(status), `statut inattendu après orientation et prise en charge : « ${status} »`);
