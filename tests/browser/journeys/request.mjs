@@ -268,6 +268,24 @@ export async function requestJourney(j, p, { keyboard: kb }) {
     check(status && status !== filedStatus, `le statut vu par le maire n'a pas changé (« ${status} », comme au dépôt)`);
     check(!exactly('Déposée').test(status) && !exactly('En qualification').test(status), `statut inattendu après orientation et prise en charge : « ${status} »`);
   });
+  await j.step('document complementaire', async () => {
+    const input = page.getByLabel('Ajouter un document', { exact: true });
+    check(await input.count() === 1, 'pas de champ « Ajouter un document » sur la page de la demande');
+    const payload = { name: `photos-${how}.pdf`, mimeType: 'application/pdf', buffer: PDF };
+    if (kb) {
+      await tabTo(j, input, 'le champ « Ajouter un document »');
+      const chooser = page.waitForEvent('filechooser', { timeout: j.timeout });
+      await page.keyboard.press('Space'); // Chromium opens the chooser on Space, not on Enter
+      await (await chooser).setFiles(payload);
+    } else {
+      await input.setInputFiles(payload);
+    }
+    const r = await send(j, kb, main(j).getByRole('button', { name: 'Joindre', exact: true }), 'le bouton « Joindre »', `${reqPage()}/documents`);
+    const docs = main(j).getByRole('link', { name: payload.name, exact: true });
+    await docs.waitFor({ state: 'attached', timeout: j.timeout }).catch(() => {});
+    check(await docs.count() === 1, `« ${payload.name} » n'est pas listé dans « Documents » après « Joindre » (page ${j.path()})`);
+    if (!r.navigated) await j.axe('après « Joindre »');
+  });
   await j.step('deconnexion finale du maire', () => logout(j, kb));
 
   // ---- The coordination exports the board.
