@@ -170,6 +170,7 @@ int db_open(struct db **out, const char *path, int flags) {
   rc = db_exec(db, "PRAGMA foreign_keys = ON;"
                    "PRAGMA synchronous = NORMAL;"
                    "PRAGMA cache_size = -8192;"
+                   "PRAGMA mmap_size = 1073741824;"
                    "PRAGMA temp_store = MEMORY;");
   if (rc) goto done;
   if (!(flags & DB_READONLY)) {
