@@ -194,7 +194,6 @@ export class Journey {
         h1: [...document.querySelectorAll('h1')].map(h => h.textContent.trim()),
         main: !!document.querySelector('main#contenu'),
         skip: skip ? skip.textContent.trim() : null,
-        firstLink: (document.querySelector('a[href], button, input, select, textarea') || {}).textContent,
       };
     });
     const bad = [];
