@@ -31,11 +31,11 @@ export async function send(j, kb, locator, what, prefix, opts = {}) {
     await tabTo(j, locator, what);
     const r = await j.submit(() => j.page.keyboard.press('Enter'), prefix, opts);
     if (!r.navigated) {
-      // After an htmx swap, the keyboard user should not be sent back to
-      // the top of the page: reported (not failed) when the focus is lost.
+      // After an htmx swap, the keyboard user must not be sent back to the
+      // top of the page (web/static/appui.js keeps or moves the focus).
       await j.page.waitForTimeout(300);
       const f = await focused(j.page);
-      if (f.none) j.warnings.push(`${j.name} › ${j.path()} : focus perdu (retour au début de la page) après ${what} (mise à jour htmx)`);
+      check(!f.none, `${j.name} › ${j.path()} : focus perdu (retour au début de la page) après ${what} (mise à jour htmx)`);
     }
     return r;
   }
