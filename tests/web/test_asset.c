@@ -58,7 +58,7 @@ static const struct {
     {"diagram-js.css", "node_modules/bpmn-js/dist/assets/diagram-js.css", "text/css; charset=utf-8", ".djs-"},
     {"bpmn-js.css", "node_modules/bpmn-js/dist/assets/bpmn-js.css", "text/css; charset=utf-8", ".bjs-"},
     {"appui.css", "web/static/appui.css", "text/css; charset=utf-8", ":focus-visible"},
-    {"appui.js", "web/static/appui.js", "text/javascript; charset=utf-8", "export"},
+    {"appui.js", "web/static/appui.js", "text/javascript; charset=utf-8", "htmx:afterSettle"},
     {"diagram.js", "web/static/diagram.js", "text/javascript; charset=utf-8", "export"},
     {"stats.js", "web/static/stats.js", "text/javascript; charset=utf-8", "export"},
 };
