@@ -203,6 +203,17 @@ void wc_done(struct wc_reply *r) {
   memset(r, 0, sizeof *r);
 }
 
+void wc_assert_has(const struct wc_reply *r, const char *needle) {
+  if (!r->body || !strstr(r->body, needle))
+    fail_msg("« %s » absent (statut %ld) :\n%.3000s", needle, r->status, r->body ? r->body : "");
+}
+
+void wc_assert_lacks(const struct wc_reply *r, const char *needle) {
+  if (r->body && strstr(r->body, needle)) fail_msg("« %s » présent (statut %ld)", needle, r->status);
+}
+
+void wc_digest(const struct wc_env *e, char out[65]) { fixture_digest_except(e->db, "session", out); }
+
 const char *wc_header(const struct wc_reply *r, const char *name, char *out, size_t size) {
   const char *p = r->headers;
   size_t n = strlen(name);

@@ -89,6 +89,15 @@ void wc_post_multipart(struct wc_reply *r, const struct wc_env *e, const struct 
 /* Frees the reply's body and JSON. */
 void wc_done(struct wc_reply *r);
 
+/* Fails the test when `needle` is not in the reply's body (the message
+ * shows the status and the start of the body). */
+void wc_assert_has(const struct wc_reply *r, const char *needle);
+/* Fails the test when `needle` is in the reply's body. */
+void wc_assert_lacks(const struct wc_reply *r, const char *needle);
+/* The digest of the whole base but the sessions (fixture_digest_except): a
+ * page view may refresh its session's last use, nothing else. */
+void wc_digest(const struct wc_env *e, char out[65]);
+
 /* The value of header `name` of the reply into `out`, or NULL if absent. */
 const char *wc_header(const struct wc_reply *r, const char *name, char *out, size_t size);
 /* `s` percent-encoded for a form or a query (malloc'ed). */

@@ -34,10 +34,6 @@ static int teardown(void **state) {
 
 static int64_t sessions(void) { return fixture_int(E.db, "SELECT count(*) FROM session"); }
 
-static void assert_has(const struct wc_reply *r, const char *needle) {
-  if (!r->body || !strstr(r->body, needle)) fail_msg("« %s » absent (statut %ld) :\n%.600s", needle, r->status, r->body ? r->body : "");
-}
-
 static void home_for_visitors_and_accounts(void **state) {
   (void)state;
   struct wc_reply r;
@@ -48,8 +44,8 @@ static void home_for_visitors_and_accounts(void **state) {
   assert_non_null(strstr(wc_header(&r, "Content-Security-Policy", v, sizeof v), "frame-ancestors 'none'"));
   assert_string_equal(wc_header(&r, "X-Content-Type-Options", v, sizeof v), "nosniff");
   assert_string_equal(wc_header(&r, "Referrer-Policy", v, sizeof v), "same-origin");
-  assert_has(&r, "<html lang=\"fr\">");
-  assert_has(&r, "href=\"/connexion\"");
+  wc_assert_has(&r, "<html lang=\"fr\">");
+  wc_assert_has(&r, "href=\"/connexion\"");
   assert_null(strstr(r.body, "<script>")); /* no inline script (CSP) */
   assert_null(strstr(r.body, " style=\""));
   wc_done(&r);
@@ -57,9 +53,9 @@ static void home_for_visitors_and_accounts(void **state) {
   wc_login(&s, &E, MAYOR);
   wc_get(&r, &E, &s, "/");
   assert_int_equal(r.status, 200);
-  assert_has(&r, "Mairie d&#39;Agassac"); /* escaped */
-  assert_has(&r, "href=\"/demandes/nouvelle\"");
-  assert_has(&r, "/demandes/2026-000034");
+  wc_assert_has(&r, "Mairie d&#39;Agassac"); /* escaped */
+  wc_assert_has(&r, "href=\"/demandes/nouvelle\"");
+  wc_assert_has(&r, "/demandes/2026-000034");
   wc_done(&r);
   /* The same handler gives the JSON view model. */
   wc_get_json(&r, &E, &s, "/");
@@ -87,7 +83,7 @@ static void login_sets_a_safe_cookie_and_logout_ends_it(void **state) {
   struct wc_reply r;
   wc_request(&r, &E, &s, "POST", "/deconnexion", NULL, "application/x-www-form-urlencoded", "", 0);
   assert_int_equal(r.status, 403);
-  assert_has(&r, "jeton de sécurité");
+  wc_assert_has(&r, "jeton de sécurité");
   wc_done(&r);
   wc_post_form(&r, &E, &s, "/deconnexion", "csrf=0000000000000000000000000000000000000000000000000000000000000000");
   assert_int_equal(r.status, 403);
@@ -103,7 +99,7 @@ static void login_sets_a_safe_cookie_and_logout_ends_it(void **state) {
   /* The old cookie no longer opens anything. */
   wc_get(&r, &E, &s, "/");
   assert_int_equal(r.status, 200);
-  assert_has(&r, "href=\"/connexion\"");
+  wc_assert_has(&r, "href=\"/connexion\"");
   wc_done(&r);
 }
 
@@ -144,7 +140,7 @@ static void bad_logins_are_refused_and_change_nothing(void **state) {
   /* Wrong password: the form again, e-mail kept, same message as unknown e-mail. */
   try_login(&r, "secretariat@muret.example", "pas-le-bon-mot-de-passe", NULL);
   assert_int_equal(r.status, 401);
-  assert_has(&r, "value=\"secretariat@muret.example\"");
+  wc_assert_has(&r, "value=\"secretariat@muret.example\"");
   char *m1 = strstr(r.body, "notice error");
   assert_non_null(m1);
   char wrong[256];
@@ -160,7 +156,7 @@ static void bad_logins_are_refused_and_change_nothing(void **state) {
   snprintf(body, sizeof body, "email=%s&password=%s", MAYOR, pw);
   wc_request(&r, &E, NULL, "POST", "/connexion", NULL, "application/x-www-form-urlencoded", body, strlen(body));
   assert_int_equal(r.status, 403);
-  assert_has(&r, "Le formulaire a expiré");
+  wc_assert_has(&r, "Le formulaire a expiré");
   wc_done(&r);
   const char *other[] = {"Cookie: appui_pre=abc", NULL};
   snprintf(body, sizeof body, "csrf=abd&email=%s&password=%s", MAYOR, pw);
@@ -196,7 +192,7 @@ static void throttling_locks_the_account(void **state) {
   /* Even the right password waits now. */
   try_login(&r, "dgs@sicoval.example", wc_password(&E, "dgs@sicoval.example"), NULL);
   assert_int_equal(r.status, 429);
-  assert_has(&r, "value=\"dgs@sicoval.example\"");
+  wc_assert_has(&r, "value=\"dgs@sicoval.example\"");
   wc_done(&r);
   assert_int_equal(sessions(), before);
 }
@@ -218,7 +214,7 @@ static void signed_in_pages_redirect_to_login(void **state) {
   assert_non_null(strstr(wc_header(&r, "Set-Cookie", v, sizeof v), "Max-Age=0"));
   wc_done(&r);
   wc_get(&r, &E, NULL, "/connexion?expiree=1");
-  assert_has(&r, "Votre session a expiré");
+  wc_assert_has(&r, "Votre session a expiré");
   wc_done(&r);
   /* A JSON client gets the JSON error. */
   const char *json[] = {"Accept: application/json", NULL};
@@ -233,14 +229,14 @@ static void unknown_pages_are_french_404(void **state) {
   struct wc_reply r;
   wc_get(&r, &E, NULL, "/pas-une-page");
   assert_int_equal(r.status, 404);
-  assert_has(&r, "Page introuvable");
-  assert_has(&r, "<html lang=\"fr\">");
+  wc_assert_has(&r, "Page introuvable");
+  wc_assert_has(&r, "<html lang=\"fr\">");
   wc_done(&r);
   /* The address is shown as text, never as markup. */
   wc_get(&r, &E, NULL, "/%3Cscript%3Ealert(1)%3C%2Fscript%3E");
   assert_int_equal(r.status, 404);
   assert_null(strstr(r.body, "<script>alert"));
-  assert_has(&r, "&lt;script&gt;");
+  wc_assert_has(&r, "&lt;script&gt;");
   wc_done(&r);
 }
 

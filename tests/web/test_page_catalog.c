@@ -29,42 +29,33 @@ static int teardown(void **state) {
   return 0;
 }
 
-static void assert_has(const struct wc_reply *r, const char *needle) {
-  if (!r->body || !strstr(r->body, needle))
-    fail_msg("« %s » absent (statut %ld) :\n%.600s", needle, r->status, r->body ? r->body : "");
-}
-
-static void assert_lacks(const struct wc_reply *r, const char *needle) {
-  if (r->body && strstr(r->body, needle)) fail_msg("« %s » présent (statut %ld)", needle, r->status);
-}
-
 static void catalogue_by_theme_for_visitors(void **state) {
   (void)state;
   struct wc_reply r;
   wc_get(&r, &E, NULL, "/catalogue");
   assert_int_equal(r.status, 200);
-  assert_has(&r, "<h1>Catalogue des offres d&#39;appui</h1>");
-  assert_has(&r, "<h3 id=\"theme-voirie\">Voirie</h3>");
-  assert_has(&r, "Assistance technique en voirie communale");
-  assert_has(&r, "Haute-Garonne Ingénierie – ATD 31"); /* who gives it */
-  assert_has(&r, "communes et intercommunalités (EPCI)"); /* for whom */
-  assert_has(&r, "réservé aux adhérents");
+  wc_assert_has(&r, "<h1>Catalogue des offres d&#39;appui</h1>");
+  wc_assert_has(&r, "<h3 id=\"theme-voirie\">Voirie</h3>");
+  wc_assert_has(&r, "Assistance technique en voirie communale");
+  wc_assert_has(&r, "Haute-Garonne Ingénierie – ATD 31"); /* who gives it */
+  wc_assert_has(&r, "communes et intercommunalités (EPCI)"); /* for whom */
+  wc_assert_has(&r, "réservé aux adhérents");
   /* How to ask: visitors go through the login page, then to the form. */
-  assert_has(&r, "href=\"/connexion?suite&#61;%2Fdemandes%2Fnouvelle%3Foffer%3Datd-voirie\"");
-  assert_has(&r, "Code INSEE de la commune");
-  assert_lacks(&r, "<script>");
+  wc_assert_has(&r, "href=\"/connexion?suite&#61;%2Fdemandes%2Fnouvelle%3Foffer%3Datd-voirie\"");
+  wc_assert_has(&r, "Code INSEE de la commune");
+  wc_assert_lacks(&r, "<script>");
   wc_done(&r);
   /* Filtered by theme: only that theme's group. */
   wc_get(&r, &E, NULL, "/catalogue?theme=energie");
   assert_int_equal(r.status, 200);
-  assert_has(&r, "<h3 id=\"theme-energie\">");
-  assert_lacks(&r, "<h3 id=\"theme-voirie\">");
-  assert_has(&r, "<option value=\"energie\" selected>");
+  wc_assert_has(&r, "<h3 id=\"theme-energie\">");
+  wc_assert_lacks(&r, "<h3 id=\"theme-voirie\">");
+  wc_assert_has(&r, "<option value=\"energie\" selected>");
   wc_done(&r);
   wc_get(&r, &E, NULL, "/catalogue?theme=%3Cscript%3E");
   assert_int_equal(r.status, 422);
-  assert_has(&r, "&lt;script&gt;");
-  assert_lacks(&r, "<script>");
+  wc_assert_has(&r, "&lt;script&gt;");
+  wc_assert_lacks(&r, "<script>");
   wc_done(&r);
 }
 
@@ -75,15 +66,15 @@ static void how_to_ask_depends_on_the_role(void **state) {
   wc_login(&s, &E, "maire@agassac.example");
   wc_get(&r, &E, &s, "/catalogue/atd-voirie");
   assert_int_equal(r.status, 200);
-  assert_has(&r, "<h1>Assistance technique en voirie communale</h1>");
-  assert_has(&r, "href=\"/demandes/nouvelle?offer&#61;atd-voirie\"");
-  assert_has(&r, "population &lt; 3500");
+  wc_assert_has(&r, "<h1>Assistance technique en voirie communale</h1>");
+  wc_assert_has(&r, "href=\"/demandes/nouvelle?offer&#61;atd-voirie\"");
+  wc_assert_has(&r, "population &lt; 3500");
   wc_done(&r);
   /* An agent does not file requests: no link. */
   wc_login(&s, &E, "agent.atd31@appui.example");
   wc_get(&r, &E, &s, "/catalogue/atd-voirie");
   assert_int_equal(r.status, 200);
-  assert_lacks(&r, "/demandes/nouvelle?offer");
+  wc_assert_lacks(&r, "/demandes/nouvelle?offer");
   wc_done(&r);
   wc_get(&r, &E, NULL, "/catalogue/offre-inconnue");
   assert_int_equal(r.status, 404);
@@ -96,7 +87,7 @@ static void am_i_eligible(void **state) {
   /* Agassac (31001, 200 inhabitants, member of the ATD): eligible to the ATD's voirie offer. */
   wc_get(&r, &E, NULL, "/catalogue?commune=31001&theme=voirie");
   assert_int_equal(r.status, 200);
-  assert_has(&r, "Résultat pour Agassac (31001)");
+  wc_assert_has(&r, "Résultat pour Agassac (31001)");
   const char *atd = strstr(r.body, "<a href=\"/catalogue/atd-voirie\">Assistance");
   assert_non_null(atd);
   assert_non_null(strstr(atd, "Éligible</span>"));
@@ -132,29 +123,29 @@ static void am_i_eligible(void **state) {
   /* Unknown commune: 422, a clear message, the value kept. */
   wc_get(&r, &E, NULL, "/catalogue?commune=31999&theme=voirie");
   assert_int_equal(r.status, 422);
-  assert_has(&r, "role=\"alert\"");
-  assert_has(&r, "Commune inconnue : « 31999 »");
-  assert_has(&r, "name=\"commune\" value=\"31999\"");
-  assert_has(&r, "aria-invalid=\"true\"");
+  wc_assert_has(&r, "role=\"alert\"");
+  wc_assert_has(&r, "Commune inconnue : « 31999 »");
+  wc_assert_has(&r, "name=\"commune\" value=\"31999\"");
+  wc_assert_has(&r, "aria-invalid=\"true\"");
   wc_done(&r);
   wc_get(&r, &E, NULL, "/catalogue?commune=%3Cscript%3Ealert(1)%3C%2Fscript%3E");
   assert_int_equal(r.status, 422);
-  assert_has(&r, "value=\"&lt;script&gt;alert(1)&lt;/script&gt;\"");
-  assert_lacks(&r, "<script>alert");
+  wc_assert_has(&r, "value=\"&lt;script&gt;alert(1)&lt;/script&gt;\"");
+  wc_assert_lacks(&r, "<script>alert");
   wc_done(&r);
   /* By its name; homonyms are listed to choose from. */
   wc_get(&r, &E, NULL, "/catalogue?commune=toulouse&theme=voirie");
   assert_int_equal(r.status, 200);
-  assert_has(&r, "Résultat pour Toulouse (31555)");
+  wc_assert_has(&r, "Résultat pour Toulouse (31555)");
   wc_done(&r);
   wc_get(&r, &E, NULL, "/catalogue?commune=Auterive");
   assert_int_equal(r.status, 422);
-  assert_has(&r, "Plusieurs collectivités portent ce nom : Auterive (");
-  assert_has(&r, "value=\"Auterive\"");
+  wc_assert_has(&r, "Plusieurs collectivités portent ce nom : Auterive (");
+  wc_assert_has(&r, "value=\"Auterive\"");
   wc_done(&r);
   wc_get(&r, &E, NULL, "/catalogue?commune=");
   assert_int_equal(r.status, 422);
-  assert_has(&r, "Indiquez le code INSEE");
+  wc_assert_has(&r, "Indiquez le code INSEE");
   wc_done(&r);
 }
 

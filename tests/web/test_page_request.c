@@ -50,18 +50,6 @@ static int teardown(void **state) {
   return 0;
 }
 
-static void assert_has(const struct wc_reply *r, const char *needle) {
-  if (!r->body || !strstr(r->body, needle))
-    fail_msg("« %s » absent (statut %ld) :\n%.3000s", needle, r->status, r->body ? r->body : "");
-}
-
-static void assert_lacks(const struct wc_reply *r, const char *needle) {
-  if (r->body && strstr(r->body, needle)) fail_msg("« %s » présent (statut %ld)", needle, r->status);
-}
-
-/* The base without the sessions (a request's session check may touch them). */
-static void digest(char out[65]) { fixture_digest_except(E.db, "session", out); }
-
 static int64_t count(const char *sql) { return fixture_int(E.db, sql); }
 
 /* Number of files in the blob store. */
@@ -83,11 +71,11 @@ static void list_of_requests(void **state) {
   wc_login(&s, &E, MAYOR);
   wc_get(&r, &E, &s, "/demandes");
   assert_int_equal(r.status, 200);
-  assert_has(&r, "<h1>Mes demandes</h1>");
-  assert_has(&r, "<caption>Les demandes visibles");
-  assert_has(&r, "<a href=\"/demandes/" AGASSAC_REF "\">" AGASSAC_REF "</a>");
-  assert_lacks(&r, MURET_REF); /* another collectivity's */
-  assert_has(&r, "<th scope=\"col\">Statut</th>");
+  wc_assert_has(&r, "<h1>Mes demandes</h1>");
+  wc_assert_has(&r, "<caption>Les demandes visibles");
+  wc_assert_has(&r, "<a href=\"/demandes/" AGASSAC_REF "\">" AGASSAC_REF "</a>");
+  wc_assert_lacks(&r, MURET_REF); /* another collectivity's */
+  wc_assert_has(&r, "<th scope=\"col\">Statut</th>");
   wc_done(&r);
   wc_get_json(&r, &E, &s, "/demandes");
   assert_int_equal(r.status, 200);
@@ -102,16 +90,16 @@ static void list_of_requests(void **state) {
   /* Filters: theme, status, text; a bad cursor is a clear 422. */
   wc_get(&r, &E, &s, "/demandes?status=En+qualification&theme=&q=");
   assert_int_equal(r.status, 200);
-  assert_has(&r, "<option value=\"En qualification\" selected>");
+  wc_assert_has(&r, "<option value=\"En qualification\" selected>");
   wc_done(&r);
   wc_get(&r, &E, &s, "/demandes?q=%3Cscript%3E");
   assert_int_equal(r.status, 200);
-  assert_has(&r, "value=\"&lt;script&gt;\"");
-  assert_lacks(&r, "<script>");
+  wc_assert_has(&r, "value=\"&lt;script&gt;\"");
+  wc_assert_lacks(&r, "<script>");
   wc_done(&r);
   wc_get(&r, &E, &s, "/demandes?cursor=abc");
   assert_int_equal(r.status, 422);
-  assert_has(&r, "curseur");
+  wc_assert_has(&r, "curseur");
   wc_done(&r);
   /* The coordinator sees them all, 20 a page, with a next page. */
   wc_login(&s, &E, COORD);
@@ -123,7 +111,7 @@ static void list_of_requests(void **state) {
   snprintf(path, sizeof path, "%s", next);
   wc_done(&r);
   wc_get(&r, &E, &s, "/demandes");
-  assert_has(&r, ">Page suivante</a>");
+  wc_assert_has(&r, ">Page suivante</a>");
   wc_done(&r);
   wc_get_json(&r, &E, &s, path);
   assert_int_equal(r.status, 200);
@@ -135,9 +123,9 @@ static void list_of_requests(void **state) {
     wc_login(&s, &E, others[k]);
     wc_get(&r, &E, &s, "/demandes");
     assert_int_equal(r.status, 200);
-    assert_has(&r, "<h1>Demandes</h1>");
-    if (k < 2) assert_lacks(&r, ">" MURET_REF "<");
-    else assert_has(&r, ">" AGASSAC_REF "<");
+    wc_assert_has(&r, "<h1>Demandes</h1>");
+    if (k < 2) wc_assert_lacks(&r, ">" MURET_REF "<");
+    else wc_assert_has(&r, ">" AGASSAC_REF "<");
     wc_done(&r);
   }
   wc_get(&r, &E, NULL, "/demandes/nouvelle");
@@ -158,20 +146,20 @@ static void request_page_per_role(void **state) {
   wc_login(&s, &E, MAYOR);
   wc_get(&r, &E, &s, "/demandes/" AGASSAC_REF);
   assert_int_equal(r.status, 200);
-  assert_has(&r, "id=\"statut\">En qualification<");
-  assert_has(&r, ">Qui intervient</h2>");
-  assert_has(&r, ">Échanges</h2>");
-  assert_has(&r, ">Documents</h2>");
-  assert_has(&r, ">Déroulement</h2>");
-  assert_has(&r, "Demande déposée");
-  assert_has(&r, "<form method=\"post\" action=\"/demandes/" AGASSAC_REF "/messages\" id=\"message\"");
-  assert_has(&r, "<label for=\"message-body\">Votre message");
-  assert_lacks(&r, "name=\"visibility\""); /* requesters write to everyone */
-  assert_has(&r, "<label for=\"document-ajout\">Ajouter un document</label>");
-  assert_has(&r, "data-bpmn=\"/demandes/" AGASSAC_REF "/circuit.bpmn\" data-active=\"qualifier\"");
-  assert_lacks(&r, "Orienter la demande");
-  assert_lacks(&r, "<script>");
-  assert_lacks(&r, " style=\"");
+  wc_assert_has(&r, "id=\"statut\">En qualification<");
+  wc_assert_has(&r, ">Qui intervient</h2>");
+  wc_assert_has(&r, ">Échanges</h2>");
+  wc_assert_has(&r, ">Documents</h2>");
+  wc_assert_has(&r, ">Déroulement</h2>");
+  wc_assert_has(&r, "Demande déposée");
+  wc_assert_has(&r, "<form method=\"post\" action=\"/demandes/" AGASSAC_REF "/messages\" id=\"message\"");
+  wc_assert_has(&r, "<label for=\"message-body\">Votre message");
+  wc_assert_lacks(&r, "name=\"visibility\""); /* requesters write to everyone */
+  wc_assert_has(&r, "<label for=\"document-ajout\">Ajouter un document</label>");
+  wc_assert_has(&r, "data-bpmn=\"/demandes/" AGASSAC_REF "/circuit.bpmn\" data-active=\"qualifier\"");
+  wc_assert_lacks(&r, "Orienter la demande");
+  wc_assert_lacks(&r, "<script>");
+  wc_assert_lacks(&r, " style=\"");
   wc_done(&r);
   /* JSON view model. */
   wc_get_json(&r, &E, &s, "/demandes/" AGASSAC_REF);
@@ -187,7 +175,7 @@ static void request_page_per_role(void **state) {
   /* Another collectivity's request, by URL: refused; unknown ones: 404. */
   wc_get(&r, &E, &s, "/demandes/" MURET_REF);
   assert_int_equal(r.status, 403);
-  assert_lacks(&r, "id=\"statut\"");
+  wc_assert_lacks(&r, "id=\"statut\"");
   wc_done(&r);
   wc_get(&r, &E, &s, "/demandes/" MURET_REF "/circuit.bpmn");
   assert_int_equal(r.status, 403);
@@ -202,15 +190,15 @@ static void request_page_per_role(void **state) {
   wc_get(&r, &E, &s, "/demandes/" AGASSAC_REF "/circuit.bpmn");
   assert_int_equal(r.status, 200);
   assert_string_equal(wc_header(&r, "Content-Type", v, sizeof v), "application/xml");
-  assert_has(&r, "<bpmn:process id=\"demande-appui\"");
+  wc_assert_has(&r, "<bpmn:process id=\"demande-appui\"");
   wc_done(&r);
   /* The coordinator: the orientation link and the note radios. */
   wc_login(&s, &E, COORD);
   wc_get(&r, &E, &s, "/demandes/" MURET_REF);
   assert_int_equal(r.status, 200);
-  assert_has(&r, "href=\"/demandes/" MURET_REF "/orientation\">Orienter la demande</a>");
-  assert_has(&r, "<label for=\"visibility-public\">Message au demandeur</label>");
-  assert_has(&r, "<label for=\"visibility-internal\">Note interne</label>");
+  wc_assert_has(&r, "href=\"/demandes/" MURET_REF "/orientation\">Orienter la demande</a>");
+  wc_assert_has(&r, "<label for=\"visibility-public\">Message au demandeur</label>");
+  wc_assert_has(&r, "<label for=\"visibility-internal\">Note interne</label>");
   wc_done(&r);
   /* Staff of an org not on the request: refused. */
   wc_login(&s, &E, AGENT);
@@ -227,7 +215,7 @@ static void messages_and_internal_notes(void **state) {
   wc_login(&mayor, &E, MAYOR);
   wc_login(&coord, &E, COORD);
   /* CSRF: missing or wrong → 403, nothing written. */
-  digest(before);
+  wc_digest(&E, before);
   bare = mayor;
   bare.csrf[0] = 0;
   wc_post_form(&r, &E, &bare, "/demandes/" AGASSAC_REF "/messages", "body=Bonjour");
@@ -243,8 +231,8 @@ static void messages_and_internal_notes(void **state) {
   /* Empty: 422, the form again. Too long: 422 with the text kept. */
   wc_post_form(&r, &E, &mayor, "/demandes/" AGASSAC_REF "/messages", "body=");
   assert_int_equal(r.status, 422);
-  assert_has(&r, "id=\"erreur-message\"");
-  assert_has(&r, "aria-describedby=\"erreur-message\"");
+  wc_assert_has(&r, "id=\"erreur-message\"");
+  wc_assert_has(&r, "aria-describedby=\"erreur-message\"");
   wc_done(&r);
   static char big[12100];
   strcpy(big, "body=");
@@ -252,9 +240,9 @@ static void messages_and_internal_notes(void **state) {
   big[12005] = 0;
   wc_post_form(&r, &E, &mayor, "/demandes/" AGASSAC_REF "/messages", big);
   assert_int_equal(r.status, 422);
-  assert_has(&r, big + 5); /* every character kept */
+  wc_assert_has(&r, big + 5); /* every character kept */
   wc_done(&r);
-  digest(after);
+  wc_digest(&E, after);
   assert_string_equal(before, after);
   /* A script in a message is shown as text. */
   wc_post_form(&r, &E, &mayor, "/demandes/" AGASSAC_REF "/messages",
@@ -263,10 +251,10 @@ static void messages_and_internal_notes(void **state) {
   assert_string_equal(wc_header(&r, "Location", v, sizeof v), "/demandes/" AGASSAC_REF "?avis=message#echanges");
   wc_done(&r);
   wc_get(&r, &E, &mayor, "/demandes/" AGASSAC_REF "?avis=message");
-  assert_has(&r, "role=\"status\"><p>Votre message a été envoyé.</p>");
-  assert_has(&r, "&lt;script&gt;alert(1)&lt;/script&gt; Merci");
-  assert_lacks(&r, "<script>alert");
-  assert_has(&r, "<strong>Mairie d&#39;Agassac</strong>");
+  wc_assert_has(&r, "role=\"status\"><p>Votre message a été envoyé.</p>");
+  wc_assert_has(&r, "&lt;script&gt;alert(1)&lt;/script&gt; Merci");
+  wc_assert_lacks(&r, "<script>alert");
+  wc_assert_has(&r, "<strong>Mairie d&#39;Agassac</strong>");
   wc_done(&r);
   /* The coordinator writes an internal note (htmx: the section comes back). */
   const char *hx[] = {"HX-Request: true", NULL};
@@ -275,10 +263,10 @@ static void messages_and_internal_notes(void **state) {
   wc_request(&r, &E, &coord, "POST", "/demandes/" AGASSAC_REF "/messages", hx, "application/x-www-form-urlencoded",
              body, strlen(body));
   assert_int_equal(r.status, 200);
-  assert_has(&r, "<section aria-labelledby=\"titre-echanges\" id=\"echanges\">");
-  assert_has(&r, "Dossier incomplet selon ATD");
-  assert_has(&r, "Note interne</span>");
-  assert_lacks(&r, "<html");
+  wc_assert_has(&r, "<section aria-labelledby=\"titre-echanges\" id=\"echanges\">");
+  wc_assert_has(&r, "Dossier incomplet selon ATD");
+  wc_assert_has(&r, "Note interne</span>");
+  wc_assert_lacks(&r, "<html");
   wc_done(&r);
   assert_int_equal(count("SELECT count(*) FROM message WHERE visibility = 'internal' AND body = 'Dossier incomplet selon ATD'"), 1);
   /* With htmx, a refused message comes back in the section, its text kept. */
@@ -286,14 +274,14 @@ static void messages_and_internal_notes(void **state) {
   wc_request(&r, &E, &coord, "POST", "/demandes/" AGASSAC_REF "/messages", hx, "application/x-www-form-urlencoded",
              body, strlen(body));
   assert_int_equal(r.status, 200);
-  assert_has(&r, "id=\"erreur-message\"");
-  assert_has(&r, "id=\"visibility-internal\" name=\"visibility\" value=\"internal\" checked");
+  wc_assert_has(&r, "id=\"erreur-message\"");
+  wc_assert_has(&r, "id=\"visibility-internal\" name=\"visibility\" value=\"internal\" checked");
   wc_done(&r);
   /* …never shown to the requester, nor in its JSON view. */
   wc_get(&r, &E, &mayor, "/demandes/" AGASSAC_REF);
   assert_int_equal(r.status, 200);
-  assert_lacks(&r, "Dossier incomplet selon ATD");
-  assert_lacks(&r, "Note interne");
+  wc_assert_lacks(&r, "Dossier incomplet selon ATD");
+  wc_assert_lacks(&r, "Note interne");
   wc_done(&r);
   wc_get_json(&r, &E, &mayor, "/demandes/" AGASSAC_REF);
   char *dump = json_dumps(r.json, 0);
@@ -302,7 +290,7 @@ static void messages_and_internal_notes(void **state) {
   free(dump);
   wc_done(&r);
   wc_get(&r, &E, &coord, "/demandes/" AGASSAC_REF);
-  assert_has(&r, "Dossier incomplet selon ATD");
+  wc_assert_has(&r, "Dossier incomplet selon ATD");
   wc_done(&r);
 }
 
@@ -328,16 +316,16 @@ static void filing_end_to_end(void **state) {
   wc_login(&s, &E, MAYOR);
   wc_get(&r, &E, &s, "/demandes/nouvelle?offer=atd-voirie");
   assert_int_equal(r.status, 200);
-  assert_has(&r, "<form method=\"post\" action=\"/demandes\" enctype=\"multipart/form-data\" id=\"depot\"");
-  assert_has(&r, "<label for=\"title\">Objet de la demande");
-  assert_has(&r, "<label for=\"description\">Description du besoin");
-  assert_has(&r, "<legend>Thématiques</legend>");
-  assert_has(&r, "name=\"themes\" value=\"voirie\" checked> <label for=\"theme-voirie\">Voirie</label>");
-  assert_has(&r, "id=\"offres-suggerees\" aria-live=\"polite\"");
-  assert_has(&r, "value=\"atd-voirie\" checked>");
-  assert_has(&r, "<label for=\"document\">Pièce jointe (facultatif)</label>");
-  assert_has(&r, "name=\"action\" value=\"suggest\"");
-  assert_has(&r, ">Déposer la demande</button>");
+  wc_assert_has(&r, "<form method=\"post\" action=\"/demandes\" enctype=\"multipart/form-data\" id=\"depot\"");
+  wc_assert_has(&r, "<label for=\"title\">Objet de la demande");
+  wc_assert_has(&r, "<label for=\"description\">Description du besoin");
+  wc_assert_has(&r, "<legend>Thématiques</legend>");
+  wc_assert_has(&r, "name=\"themes\" value=\"voirie\" checked> <label for=\"theme-voirie\">Voirie</label>");
+  wc_assert_has(&r, "id=\"offres-suggerees\" aria-live=\"polite\"");
+  wc_assert_has(&r, "value=\"atd-voirie\" checked>");
+  wc_assert_has(&r, "<label for=\"document\">Pièce jointe (facultatif)</label>");
+  wc_assert_has(&r, "name=\"action\" value=\"suggest\"");
+  wc_assert_has(&r, ">Déposer la demande</button>");
   wc_done(&r);
   int64_t requests = count("SELECT count(*) FROM request"), instances = count("SELECT count(*) FROM instance");
   file_form(&r, &s, "<script>alert(1)</script> Réfection de la voirie", "voirie", "devis.pdf", "application/pdf", pdf,
@@ -357,11 +345,11 @@ static void filing_end_to_end(void **state) {
                    1);
   wc_get(&r, &E, &s, path);
   assert_int_equal(r.status, 200);
-  assert_has(&r, "class=\"notice success\" role=\"status\"><p>Votre demande a été déposée.");
-  assert_has(&r, "<h1>&lt;script&gt;alert(1)&lt;/script&gt; Réfection de la voirie</h1>");
-  assert_lacks(&r, "<script>alert");
-  assert_has(&r, "&lt;b&gt;urgent&lt;/b&gt;");
-  assert_has(&r, ">devis.pdf</a>");
+  wc_assert_has(&r, "class=\"notice success\" role=\"status\"><p>Votre demande a été déposée.");
+  wc_assert_has(&r, "<h1>&lt;script&gt;alert(1)&lt;/script&gt; Réfection de la voirie</h1>");
+  wc_assert_lacks(&r, "<script>alert");
+  wc_assert_has(&r, "&lt;b&gt;urgent&lt;/b&gt;");
+  wc_assert_has(&r, ">devis.pdf</a>");
   wc_done(&r);
 }
 
@@ -372,18 +360,18 @@ static void bad_filings_keep_nothing(void **state) {
   char before[65], after[65];
   wc_login(&s, &E, MAYOR);
   wc_login(&agent, &E, AGENT); /* logins are journaled: before the digest */
-  digest(before);
+  wc_digest(&E, before);
   long files = blobs();
   assert_true(files > 0); /* the filing before stored one */
   /* A program disguised as a PDF, HTML disguised as a PNG: 415, nothing filed, values kept. */
   static const char elf[] = "\x7f" "ELF\x02\x01\x01\x00 binaire";
   file_form(&r, &s, "Devis piégé", "voirie", "devis.pdf", "application/pdf", elf, sizeof elf - 1);
   assert_int_equal(r.status, 415);
-  assert_has(&r, "role=\"alert\"");
-  assert_has(&r, "la demande n&#39;a pas été déposée");
-  assert_has(&r, "value=\"Devis piégé\"");
-  assert_has(&r, "name=\"themes\" value=\"voirie\" checked>");
-  assert_has(&r, "aria-describedby=\"aide-document erreur-document\"");
+  wc_assert_has(&r, "role=\"alert\"");
+  wc_assert_has(&r, "la demande n&#39;a pas été déposée");
+  wc_assert_has(&r, "value=\"Devis piégé\"");
+  wc_assert_has(&r, "name=\"themes\" value=\"voirie\" checked>");
+  wc_assert_has(&r, "aria-describedby=\"aide-document erreur-document\"");
   wc_done(&r);
   static const char html[] = "<html><script>alert(1)</script></html>";
   file_form(&r, &s, "Photo", "voirie", "photo.png", "image/png", html, sizeof html - 1);
@@ -402,13 +390,13 @@ static void bad_filings_keep_nothing(void **state) {
   /* Missing title: 422, the description kept. */
   file_form(&r, &s, "", "voirie", NULL, NULL, NULL, 0);
   assert_int_equal(r.status, 422);
-  assert_has(&r, "id=\"erreur-title\"");
-  assert_has(&r, "&lt;b&gt;urgent&lt;/b&gt; avant l&#39;hiver.</textarea>");
+  wc_assert_has(&r, "id=\"erreur-title\"");
+  wc_assert_has(&r, "&lt;b&gt;urgent&lt;/b&gt; avant l&#39;hiver.</textarea>");
   wc_done(&r);
   /* Unknown theme. */
   file_form(&r, &s, "Objet", "pas-un-theme", NULL, NULL, NULL, 0);
   assert_int_equal(r.status, 422);
-  assert_has(&r, "id=\"erreur-themes\"");
+  wc_assert_has(&r, "id=\"erreur-themes\"");
   wc_done(&r);
   /* CSRF missing or wrong. */
   bare = s;
@@ -428,15 +416,15 @@ static void bad_filings_keep_nothing(void **state) {
                            {"action", "suggest", 0, NULL, NULL}};
   wc_post_multipart(&r, &E, &s, "/demandes", sugg, 4);
   assert_int_equal(r.status, 200);
-  assert_has(&r, "value=\"atd-voirie\"> <label for=\"offer-atd-voirie\">Assistance technique en voirie communale — ");
-  assert_has(&r, "éligible");
-  assert_has(&r, "value=\"Trottoirs\"");
+  wc_assert_has(&r, "value=\"atd-voirie\"> <label for=\"offer-atd-voirie\">Assistance technique en voirie communale — ");
+  wc_assert_has(&r, "éligible");
+  wc_assert_has(&r, "value=\"Trottoirs\"");
   wc_done(&r);
   /* Staff do not file: 403. */
   file_form(&r, &agent, "Par un agent", "voirie", NULL, NULL, NULL, 0);
   assert_int_equal(r.status, 403);
   wc_done(&r);
-  digest(after);
+  wc_digest(&E, after);
   assert_string_equal(before, after);
   assert_int_equal(blobs(), files);
   wc_get(&r, &E, &agent, "/demandes/nouvelle");
@@ -457,9 +445,9 @@ static void suggested_offers_fragment(void **state) {
   wc_request(&r, &E, &s, "GET", "/demandes/nouvelle/offres?themes=voirie&themes=energie&description=%C3%A9clairage",
              hx, NULL, NULL, 0);
   assert_int_equal(r.status, 200);
-  assert_lacks(&r, "<html");
-  assert_has(&r, "name=\"offer\" value=\"sdehg-eclairage\"");
-  assert_has(&r, "name=\"offer\" value=\"atd-voirie\"");
+  wc_assert_lacks(&r, "<html");
+  wc_assert_has(&r, "name=\"offer\" value=\"sdehg-eclairage\"");
+  wc_assert_has(&r, "name=\"offer\" value=\"atd-voirie\"");
   wc_done(&r);
   wc_get_json(&r, &E, &s, "/demandes/nouvelle/offres?themes=numerique");
   assert_int_equal(r.status, 200);
@@ -469,18 +457,18 @@ static void suggested_offers_fragment(void **state) {
   wc_done(&r);
   wc_get(&r, &E, &s, "/demandes/nouvelle/offres");
   assert_int_equal(r.status, 200);
-  assert_has(&r, "Choisissez au moins une thématique");
+  wc_assert_has(&r, "Choisissez au moins une thématique");
   wc_done(&r);
   /* A coordinator chooses the collectivity; Toulouse is not eligible to the ATD. */
   wc_login(&s, &E, COORD);
   wc_get(&r, &E, &s, "/demandes/nouvelle");
   assert_int_equal(r.status, 200);
-  assert_has(&r, "<label for=\"collectivity\">Code de la collectivité");
+  wc_assert_has(&r, "<label for=\"collectivity\">Code de la collectivité");
   wc_done(&r);
   wc_get(&r, &E, &s, "/demandes/nouvelle/offres?themes=voirie&collectivity=31555");
   assert_int_equal(r.status, 200);
-  assert_lacks(&r, "value=\"atd-voirie\"");
-  assert_has(&r, "Assistance technique en voirie communale — Haute-Garonne Ingénierie – ATD 31 : non éligible");
+  wc_assert_lacks(&r, "value=\"atd-voirie\"");
+  wc_assert_has(&r, "Assistance technique en voirie communale — Haute-Garonne Ingénierie – ATD 31 : non éligible");
   wc_done(&r);
   wc_login(&s, &E, AGENT);
   wc_get(&r, &E, &s, "/demandes/nouvelle/offres?themes=voirie");
@@ -495,7 +483,7 @@ static void documents(void **state) {
   char before[65], after[65], v[512];
   wc_login(&s, &E, MAYOR);
   wc_login(&muret, &E, MURET);
-  digest(before);
+  wc_digest(&E, before);
   bare = s;
   bare.csrf[0] = 0;
   struct wc_part doc = {"document", pdf, sizeof pdf - 1, "délibération du conseil.pdf", "application/pdf"};
@@ -512,14 +500,14 @@ static void documents(void **state) {
   struct wc_part exe = {"document", "MZ\x90\x00 programme", 13, "devis.pdf", "application/pdf"};
   wc_post_multipart(&r, &E, &s, "/demandes/" AGASSAC_REF "/documents", &exe, 1);
   assert_int_equal(r.status, 415);
-  assert_has(&r, "id=\"erreur-document\"");
-  assert_has(&r, "Document refusé");
+  wc_assert_has(&r, "id=\"erreur-document\"");
+  wc_assert_has(&r, "Document refusé");
   wc_done(&r);
   struct wc_part none = {"title", "x", 0, NULL, NULL};
   wc_post_multipart(&r, &E, &s, "/demandes/" AGASSAC_REF "/documents", &none, 1);
   assert_int_equal(r.status, 422);
   wc_done(&r);
-  digest(after);
+  wc_digest(&E, after);
   assert_string_equal(before, after);
   /* Accepted, then downloaded as an attachment with a safe name. */
   wc_post_multipart(&r, &E, &s, "/demandes/" AGASSAC_REF "/documents", &doc, 1);
@@ -533,7 +521,7 @@ static void documents(void **state) {
   wc_get(&r, &E, &s, "/demandes/" AGASSAC_REF);
   char link[300];
   snprintf(link, sizeof link, "<a href=\"%s\">délibération du conseil.pdf</a>", path);
-  assert_has(&r, link);
+  wc_assert_has(&r, link);
   wc_done(&r);
   wc_get(&r, &E, &s, path);
   assert_int_equal(r.status, 200);
@@ -586,11 +574,11 @@ static void answering_a_request_for_documents(void **state) {
   wc_login(&s, &E, MAYOR);
   wc_get(&r, &E, &s, "/demandes/" AGASSAC_REF);
   assert_int_equal(r.status, 200);
-  assert_has(&r, "id=\"statut\">En attente de la collectivité<");
-  assert_has(&r, "id=\"pieces-attendues\"");
-  assert_has(&r, "<strong>Pièces attendues :</strong>");
-  assert_has(&r, "name=\"pieces\" value=\"1\" checked");
-  assert_has(&r, "data-active=\"attente_pieces,pieces_recues\"");
+  wc_assert_has(&r, "id=\"statut\">En attente de la collectivité<");
+  wc_assert_has(&r, "id=\"pieces-attendues\"");
+  wc_assert_has(&r, "<strong>Pièces attendues :</strong>");
+  wc_assert_has(&r, "name=\"pieces\" value=\"1\" checked");
+  wc_assert_has(&r, "data-active=\"attente_pieces,pieces_recues\"");
   wc_done(&r);
   struct wc_part parts[] = {{"document", pdf, sizeof pdf - 1, "pieces.pdf", "application/pdf"},
                             {"pieces", "1", 0, NULL, NULL}};
@@ -606,9 +594,9 @@ static void answering_a_request_for_documents(void **state) {
                          "2026000034 AND t.element = 'qualifier' AND t.state = 'open'"),
                    1);
   wc_get(&r, &E, &s, "/demandes/" AGASSAC_REF "?avis=pieces");
-  assert_has(&r, "la coordination est informée que les pièces demandées sont arrivées");
-  assert_has(&r, "id=\"statut\">En qualification<");
-  assert_lacks(&r, "id=\"pieces-attendues\"");
+  wc_assert_has(&r, "la coordination est informée que les pièces demandées sont arrivées");
+  wc_assert_has(&r, "id=\"statut\">En qualification<");
+  wc_assert_lacks(&r, "id=\"pieces-attendues\"");
   wc_done(&r);
 }
 
@@ -618,15 +606,15 @@ static void coordinator_files_for_a_collectivity(void **state) {
   struct wc_session s;
   char v[512], before[65], after[65];
   wc_login(&s, &E, COORD);
-  digest(before);
+  wc_digest(&E, before);
   struct wc_part bad[] = {{"collectivity", "99999", 0, NULL, NULL}, {"title", "Pour une commune", 0, NULL, NULL},
                           {"description", "Besoin", 0, NULL, NULL}, {"themes", "voirie", 0, NULL, NULL}};
   wc_post_multipart(&r, &E, &s, "/demandes", bad, 4);
   assert_int_equal(r.status, 422);
-  assert_has(&r, "id=\"erreur-collectivity\"");
-  assert_has(&r, "name=\"collectivity\" value=\"99999\"");
+  wc_assert_has(&r, "id=\"erreur-collectivity\"");
+  wc_assert_has(&r, "name=\"collectivity\" value=\"99999\"");
   wc_done(&r);
-  digest(after);
+  wc_digest(&E, after);
   assert_string_equal(before, after);
   bad[0].value = "31395"; /* Muret */
   wc_post_multipart(&r, &E, &s, "/demandes", bad, 4);
@@ -647,7 +635,7 @@ static void an_expired_session_writes_nothing(void **state) {
   assert_int_equal(db_exec(E.db, "UPDATE session SET created_at = 0, last_seen = 0 WHERE user = (SELECT id FROM user "
                                  "WHERE email = 'maire@agassac.example')"),
                    0);
-  digest(before);
+  wc_digest(&E, before);
   wc_post_form(&r, &E, &s, "/demandes/" AGASSAC_REF "/messages", "body=Trop+tard");
   assert_int_equal(r.status, 303);
   assert_string_equal(wc_header(&r, "Location", v, sizeof v), "/connexion?expiree=1");
@@ -655,7 +643,7 @@ static void an_expired_session_writes_nothing(void **state) {
   file_form(&r, &s, "Trop tard", "voirie", NULL, NULL, NULL, 0);
   assert_int_equal(r.status, 303);
   wc_done(&r);
-  digest(after);
+  wc_digest(&E, after);
   assert_string_equal(before, after);
   wc_get(&r, &E, &s, "/demandes/" AGASSAC_REF);
   assert_int_equal(r.status, 303);

@@ -50,23 +50,11 @@ static int teardown(void **state) {
   return 0;
 }
 
-static void assert_has(const struct wc_reply *r, const char *needle) {
-  if (!r->body || !strstr(r->body, needle))
-    fail_msg("« %s » absent (statut %ld) :\n%.1500s", needle, r->status, r->body ? r->body : "");
-}
-
-static void assert_lacks(const struct wc_reply *r, const char *needle) {
-  if (r->body && strstr(r->body, needle)) fail_msg("« %s » présent (statut %ld)", needle, r->status);
-}
-
-/* Digest of the base, sessions aside (a page view refreshes its session). */
-static void digest(char out[65]) { fixture_digest_except(E.db, "session", out); }
-
 static void get_status(const struct wc_session *s, const char *path, long status, const char *needle) {
   struct wc_reply r;
   wc_get(&r, &E, s, path);
   if (r.status != status) fail_msg("GET %s : %ld au lieu de %ld\n%.800s", path, r.status, status, r.body ? r.body : "");
-  if (needle) assert_has(&r, needle);
+  if (needle) wc_assert_has(&r, needle);
   wc_done(&r);
 }
 
@@ -77,7 +65,7 @@ static void post_status(const struct wc_session *s, const char *path, const char
   wc_post_form(&r, &E, s, path, fields);
   if (r.status != status)
     fail_msg("POST %s %s : %ld au lieu de %ld\n%.1500s", path, fields, r.status, status, r.body ? r.body : "");
-  if (needle) assert_has(&r, needle);
+  if (needle) wc_assert_has(&r, needle);
   wc_done(&r);
 }
 
@@ -85,9 +73,9 @@ static void post_status(const struct wc_session *s, const char *path, const char
 static void post_refused(const struct wc_session *s, const char *path, const char *fields, long status,
                          const char *needle) {
   char before[65], after[65];
-  digest(before);
+  wc_digest(&E, before);
   post_status(s, path, fields, status, needle);
-  digest(after);
+  wc_digest(&E, after);
   assert_string_equal(before, after);
 }
 
@@ -151,11 +139,11 @@ static void orientation_explains_and_dispatches(void **state) {
   struct wc_reply r;
   wc_get(&r, &E, &S_COORD, "/demandes/" REF "/orientation");
   assert_int_equal(r.status, 200);
-  assert_has(&r, "<caption>Offres éligibles classées");
-  assert_has(&r, "Assistance technique en voirie communale");
-  assert_has(&r, "Thématique commune : Voirie");
-  assert_has(&r, "Orienter vers Haute-Garonne Ingénierie – ATD 31</button>");
-  assert_has(&r, "action=\"/demandes/" REF "/orientation\"");
+  wc_assert_has(&r, "<caption>Offres éligibles classées");
+  wc_assert_has(&r, "Assistance technique en voirie communale");
+  wc_assert_has(&r, "Thématique commune : Voirie");
+  wc_assert_has(&r, "Orienter vers Haute-Garonne Ingénierie – ATD 31</button>");
+  wc_assert_has(&r, "action=\"/demandes/" REF "/orientation\"");
   wc_done(&r);
   /* The JSON view model. */
   wc_get_json(&r, &E, &S_COORD, "/demandes/" REF "/orientation");
@@ -167,12 +155,12 @@ static void orientation_explains_and_dispatches(void **state) {
   /* Refusals that change nothing: no CSRF token, a wrong one, another role,
    * no org, an unknown org, an offer of another org. */
   char before[65], after[65];
-  digest(before);
+  wc_digest(&E, before);
   wc_request(&r, &E, &S_COORD, "POST", "/demandes/" REF "/orientation", NULL, "application/x-www-form-urlencoded",
              "org=atd31", 9);
   assert_int_equal(r.status, 403);
   wc_done(&r);
-  digest(after);
+  wc_digest(&E, after);
   assert_string_equal(before, after);
   post_refused(&S_COORD, "/demandes/" REF "/orientation",
                "csrf=0000000000000000000000000000000000000000000000000000000000000000&org=atd31", 403, NULL);
@@ -216,12 +204,12 @@ static void queue_moves(void **state) {
   struct wc_reply r;
   wc_get(&r, &E, &S_CHEF, "/file");
   assert_int_equal(r.status, 200);
-  assert_has(&r, "<caption>Demandes de la file de Haute-Garonne Ingénierie – ATD 31</caption>");
-  assert_has(&r, "id=\"ligne-" REF "\"");
-  assert_has(&r, "action=\"/file/" REF "/accepter\"");
-  assert_has(&r, "Confirmer le refus");
-  assert_has(&r, "<label for=\"motif-" REF "\">Motif du refus</label>");
-  assert_has(&r, "<label for=\"state\">État</label>");
+  wc_assert_has(&r, "<caption>Demandes de la file de Haute-Garonne Ingénierie – ATD 31</caption>");
+  wc_assert_has(&r, "id=\"ligne-" REF "\"");
+  wc_assert_has(&r, "action=\"/file/" REF "/accepter\"");
+  wc_assert_has(&r, "Confirmer le refus");
+  wc_assert_has(&r, "<label for=\"motif-" REF "\">Motif du refus</label>");
+  wc_assert_has(&r, "<label for=\"state\">État</label>");
   wc_done(&r);
   /* The JSON view model. */
   wc_get_json(&r, &E, &S_CHEF, "/file");
@@ -232,17 +220,17 @@ static void queue_moves(void **state) {
   wc_done(&r);
   /* The agent sees the parts but cannot accept them. */
   wc_get(&r, &E, &S_AGENT, "/file");
-  assert_has(&r, "id=\"ligne-" REF "\"");
-  assert_lacks(&r, "/accepter\"");
+  wc_assert_has(&r, "id=\"ligne-" REF "\"");
+  wc_assert_lacks(&r, "/accepter\"");
   wc_done(&r);
   /* Refused, base unchanged: no token, wrong token, the agent, another org's
    * head (for its own org or naming ours), an empty reason. */
   char before[65], after[65];
-  digest(before);
+  wc_digest(&E, before);
   wc_request(&r, &E, &S_CHEF, "POST", "/file/" REF "/accepter", NULL, "application/x-www-form-urlencoded", "", 0);
   assert_int_equal(r.status, 403);
   wc_done(&r);
-  digest(after);
+  wc_digest(&E, after);
   assert_string_equal(before, after);
   post_refused(&S_CHEF, "/file/" REF "/accepter",
                "csrf=1111111111111111111111111111111111111111111111111111111111111111", 403, NULL);
@@ -277,25 +265,25 @@ static void queue_moves(void **state) {
   /* The agent starts (htmx: the row comes back, and the status message). */
   post_htmx(&r, &S_AGENT, "/file/" REF "/demarrer", "");
   assert_int_equal(r.status, 200);
-  assert_has(&r, "<tr id=\"ligne-" REF "\"");
-  assert_has(&r, "En cours");
-  assert_has(&r, "id=\"file-avis\" role=\"status\" aria-live=\"polite\" hx-swap-oob=\"true\"");
-  assert_has(&r, "a été démarrée");
-  assert_has(&r, "action=\"/file/" REF "/terminer\"");
-  assert_lacks(&r, "<html");
+  wc_assert_has(&r, "<tr id=\"ligne-" REF "\"");
+  wc_assert_has(&r, "En cours");
+  wc_assert_has(&r, "id=\"file-avis\" role=\"status\" aria-live=\"polite\" hx-swap-oob=\"true\"");
+  wc_assert_has(&r, "a été démarrée");
+  wc_assert_has(&r, "action=\"/file/" REF "/terminer\"");
+  wc_assert_lacks(&r, "<html");
   wc_done(&r);
   assert_int_equal(part_state_is(REF, "atd31", "in_progress"), 1);
   /* htmx refusal: the row with the message, nothing changed. */
-  digest(before);
+  wc_digest(&E, before);
   post_htmx(&r, &S_AGENT, "/file/" REF "/demarrer", "");
   assert_int_equal(r.status, 200);
-  assert_has(&r, "role=\"alert\"");
+  wc_assert_has(&r, "role=\"alert\"");
   wc_done(&r);
-  digest(after);
+  wc_digest(&E, after);
   assert_string_equal(before, after);
   post_htmx(&r, &S_AGENT, "/file/" REF "/terminer", "");
   assert_int_equal(r.status, 200);
-  assert_has(&r, "Terminée");
+  wc_assert_has(&r, "Terminée");
   wc_done(&r);
   assert_int_equal(part_state_is(REF, "atd31", "done"), 1);
 }
@@ -309,21 +297,21 @@ static void decline_and_hand_over(void **state) {
   assert_int_equal(part_state_is(REF2, "atd31", "declined"), 1);
   wc_get(&r, &E, &S_CHEF, "/file?state=declined");
   assert_int_equal(r.status, 200);
-  assert_has(&r, "&lt;script&gt;alert(1)&lt;/script&gt; hors de nos missions");
-  assert_lacks(&r, "<script>alert");
+  wc_assert_has(&r, "&lt;script&gt;alert(1)&lt;/script&gt; hors de nos missions");
+  wc_assert_lacks(&r, "<script>alert");
   wc_done(&r);
   /* Handing over: unknown org and missing org refused, then to the CAUE. */
   post_refused(&S_CHEF, "/file/" REF3 "/transmettre", "to=", 422, "Choisissez la structure qui reprend");
   post_refused(&S_CHEF, "/file/" REF3 "/transmettre", "to=inconnue", 422, NULL);
   post_refused(&S_CHEF, "/file/" REF3 "/transmettre", "to=caue31&offer=atd-voirie", 422, NULL);
   wc_get(&r, &E, &S_CHEF, "/file");
-  assert_has(&r, "<label for=\"to-" REF3 "\">Structure</label>");
-  assert_has(&r, "<label for=\"offre-" REF3 "\">Offre (facultatif)</label>");
-  assert_has(&r, "<option value=\"caue-architecture\">Conseil en architecture et aménagement</option>");
+  wc_assert_has(&r, "<label for=\"to-" REF3 "\">Structure</label>");
+  wc_assert_has(&r, "<label for=\"offre-" REF3 "\">Offre (facultatif)</label>");
+  wc_assert_has(&r, "<option value=\"caue-architecture\">Conseil en architecture et aménagement</option>");
   wc_done(&r);
   post_htmx(&r, &S_CHEF, "/file/" REF3 "/transmettre", "to=caue31&offer=caue-architecture");
   assert_int_equal(r.status, 200);
-  assert_has(&r, "n'est plus dans la file");
+  wc_assert_has(&r, "n'est plus dans la file");
   wc_done(&r);
   assert_int_equal(part_state_is(REF3, "caue31", "proposed"), 1);
   assert_int_equal(count("SELECT count(*) FROM part p JOIN offer f ON f.id = p.offer JOIN request r ON r.id = p.request "
@@ -342,14 +330,14 @@ static void board_and_exports(void **state) {
   char v[512];
   wc_get(&r, &E, &S_COORD, "/tableau");
   assert_int_equal(r.status, 200);
-  assert_has(&r, "<label for=\"theme\">Thématique</label>");
-  assert_has(&r, "<label for=\"epci\">EPCI</label>");
-  assert_has(&r, "CC Coeur et Coteaux du Comminges");
-  assert_has(&r, "<label for=\"collectivity\">Commune (code INSEE)</label>");
-  assert_has(&r, "<label for=\"late\">Délai</label>");
-  assert_has(&r, "<h3>En qualification (");
-  assert_has(&r, "href=\"/demandes/" REF "\"");
-  assert_has(&r, "href=\"/tableau/export?format&#61;xlsx\""); /* '=' is escaped too */
+  wc_assert_has(&r, "<label for=\"theme\">Thématique</label>");
+  wc_assert_has(&r, "<label for=\"epci\">EPCI</label>");
+  wc_assert_has(&r, "CC Coeur et Coteaux du Comminges");
+  wc_assert_has(&r, "<label for=\"collectivity\">Commune (code INSEE)</label>");
+  wc_assert_has(&r, "<label for=\"late\">Délai</label>");
+  wc_assert_has(&r, "<h3>En qualification (");
+  wc_assert_has(&r, "href=\"/demandes/" REF "\"");
+  wc_assert_has(&r, "href=\"/tableau/export?format&#61;xlsx\""); /* '=' is escaped too */
   wc_done(&r);
   /* The JSON view model: columns and items follow the filters. */
   wc_get_json(&r, &E, &S_COORD, "/tableau?collectivity=31001");
@@ -382,8 +370,8 @@ static void board_and_exports(void **state) {
   const char *hx[] = {"HX-Request: true", NULL};
   wc_request(&r, &E, &S_COORD, "GET", "/tableau?theme=voirie", hx, NULL, NULL, 0);
   assert_int_equal(r.status, 200);
-  assert_has(&r, "<div id=\"tableau-resultats\" aria-live=\"polite\">");
-  assert_lacks(&r, "<html");
+  wc_assert_has(&r, "<div id=\"tableau-resultats\" aria-live=\"polite\">");
+  wc_assert_lacks(&r, "<html");
   wc_done(&r);
   /* A head sees the requests of its org only. */
   wc_get_json(&r, &E, &S_CAUE, "/tableau");
@@ -395,8 +383,8 @@ static void board_and_exports(void **state) {
   assert_int_equal(r.status, 200);
   assert_non_null(strstr(wc_header(&r, "Content-Disposition", v, sizeof v), "attachment"));
   assert_memory_equal(r.body, "\xEF\xBB\xBFRéférence;", strlen("\xEF\xBB\xBFRéférence;"));
-  assert_has(&r, REF);
-  assert_lacks(&r, REF2);
+  wc_assert_has(&r, REF);
+  wc_assert_lacks(&r, REF2);
   wc_done(&r);
   wc_get(&r, &E, &S_COORD, "/tableau/export?format=xlsx");
   assert_int_equal(r.status, 200);
@@ -420,11 +408,11 @@ static void statistics(void **state) {
   assert_non_null(mod);
   assert_true(chart < mod);
   assert_true(mod < strstr(r.body, "/static/appui.js"));
-  assert_has(&r, "<script type=\"application/json\" id=\"stats-data\">{");
-  assert_has(&r, "<canvas id=\"graphique-mois\" data-chart=\"months\" role=\"img\" aria-label=\"");
-  assert_has(&r, "<caption>Demandes par thématique</caption>");
-  assert_has(&r, "<caption>Délais par structure (depuis le dépôt)</caption>");
-  assert_has(&r, "Haute-Garonne Ingénierie – ATD 31");
+  wc_assert_has(&r, "<script type=\"application/json\" id=\"stats-data\">{");
+  wc_assert_has(&r, "<canvas id=\"graphique-mois\" data-chart=\"months\" role=\"img\" aria-label=\"");
+  wc_assert_has(&r, "<caption>Demandes par thématique</caption>");
+  wc_assert_has(&r, "<caption>Délais par structure (depuis le dépôt)</caption>");
+  wc_assert_has(&r, "Haute-Garonne Ingénierie – ATD 31");
   wc_done(&r);
   wc_get_json(&r, &E, &S_COORD, "/statistiques?theme=voirie");
   assert_int_equal(r.status, 200);
@@ -442,9 +430,9 @@ static void statistics(void **state) {
   assert_int_equal(rc, SQLITE_OK);
   wc_get(&r, &E, &S_COORD, "/statistiques");
   assert_int_equal(r.status, 200);
-  assert_lacks(&r, "</script><script>alert");
-  assert_has(&r, "ATD \\u003c/script\\u003e\\u003cscript\\u003ealert(1)");
-  assert_has(&r, "ATD &lt;/script&gt;&lt;script&gt;alert(1)");
+  wc_assert_lacks(&r, "</script><script>alert");
+  wc_assert_has(&r, "ATD \\u003c/script\\u003e\\u003cscript\\u003ealert(1)");
+  wc_assert_has(&r, "ATD &lt;/script&gt;&lt;script&gt;alert(1)");
   wc_done(&r);
   rc = sqlite3_exec(db_sqlite(E.db), "UPDATE org SET name = 'Haute-Garonne Ingénierie – ATD 31' WHERE slug = 'atd31'",
                     NULL, NULL, &err);
@@ -465,11 +453,11 @@ static void incidents(void **state) {
   struct wc_reply r;
   wc_get(&r, &E, &S_COORD, "/incidents");
   assert_int_equal(r.status, 200);
-  assert_has(&r, "<caption>Incidents ouverts</caption>");
-  assert_has(&r, "Tâche automatique en échec");
-  assert_has(&r, "connecteur &lt;injoignable&gt;");
-  assert_has(&r, "href=\"/demandes/" REF2 "\"");
-  assert_has(&r, ">Relancer</button>");
+  wc_assert_has(&r, "<caption>Incidents ouverts</caption>");
+  wc_assert_has(&r, "Tâche automatique en échec");
+  wc_assert_has(&r, "connecteur &lt;injoignable&gt;");
+  wc_assert_has(&r, "href=\"/demandes/" REF2 "\"");
+  wc_assert_has(&r, ">Relancer</button>");
   wc_done(&r);
   wc_get_json(&r, &E, &S_ADMIN, "/incidents");
   assert_int_equal(json_array_size(json_object_get(r.json, "items")), 1);
