@@ -27,6 +27,7 @@ struct http_req {
   struct db *db;         /* this thread's connection (the writer's for writing routes) */
   struct engine *engine; /* the workflow engine over the writer, for writing routes; else NULL */
   const char *blobs;     /* directory of the blob store */
+  const char *data_dir;  /* the data directory (appui.db, blobs/, workflows.git) */
   /* Pages only (route auth ROUTE_PAGE, ROUTE_PAGE_USER; see page.h): */
   const char *session;   /* the session cookie's token when it is valid, else NULL */
   char csrf[65];         /* that session's CSRF token, else "" */

@@ -3,6 +3,7 @@
 #include "api.h"
 #include "asset.h"
 #include "attachment.h"
+#include "page_admin.h"
 #include "page_auth.h"
 #include "page_catalog.h"
 #include "page_request.h"
@@ -61,6 +62,19 @@ static const struct route routes[] = {
     {"POST", "/incidents/{id}/relancer", page_board_retry, ROUTE_PAGE_USER, FORM_BODY, "Relancer un incident"},
 
     /* pages: administration */
+    {"GET", "/admin", page_admin_index, ROUTE_PAGE_USER, 0, "Administration"},
+    {"GET", "/admin/utilisateurs", page_admin_users, ROUTE_PAGE_USER, 0, "Comptes"},
+    {"POST", "/admin/utilisateurs", page_admin_user_add, ROUTE_PAGE_USER, FORM_BODY, "Créer un compte"},
+    {"POST", "/admin/utilisateurs/jeton", page_admin_token, ROUTE_PAGE_USER, FORM_BODY, "Créer un jeton d'API"},
+    {"GET", "/admin/structures", page_admin_orgs, ROUTE_PAGE_USER, 0, "Structures"},
+    {"POST", "/admin/structures", page_admin_org_add, ROUTE_PAGE_USER, FORM_BODY, "Créer une structure"},
+    {"GET", "/admin/offres", page_admin_offers, ROUTE_PAGE_USER, 0, "Offres d'appui"},
+    {"POST", "/admin/offres", page_admin_offer_add, ROUTE_PAGE_USER, FORM_BODY, "Créer une offre"},
+    {"GET", "/admin/processus", page_admin_processes, ROUTE_PAGE_USER, 0, "Versions des circuits"},
+    {"POST", "/admin/processus", page_admin_publish, ROUTE_PAGE_USER, 2u * 1024u * KIB,
+     "Publier une définition BPMN (fichier)"},
+    {"GET", "/admin/processus/{name}/{version}", page_admin_version, ROUTE_PAGE_USER, 0,
+     "Une version d'un circuit : schéma, changements (…/N.bpmn : la définition)"},
 
     /* API */
     {"GET", "/static/{name}", asset_serve, ROUTE_PUBLIC, 0,

@@ -27,6 +27,7 @@ struct server {
   struct MHD_Daemon *daemon;
   char db_path[4096];
   char blobs[4096];
+  char data_dir[4096];
   pthread_key_t db_key; /* each worker thread's connection, for reading routes */
   struct db *writer;    /* the one connection of writing routes (warm cache, one writer) */
   struct engine *engine; /* the workflow engine over `writer` */
@@ -306,7 +307,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                    (double)x->cap / (1024.0 * 1024.0)));
   if (x->too_large)
     return send_error(c, err_set(ERR_TOOLARGE, NULL, "corps de requête trop volumineux : %zu octets au plus", x->cap));
-  struct http_req req = {.conn = c, .method = method, .path = url, .blobs = s->blobs};
+  struct http_req req = {.conn = c, .method = method, .path = url, .blobs = s->blobs, .data_dir = s->data_dir};
   memcpy(req.params, x->m.params, sizeof req.params);
   req.n_params = x->m.n_params;
   req.body = x->body.data;
@@ -458,6 +459,7 @@ int server_start(struct server **out, const struct server_options *o) {
   if (!s) return err_set(ERR_NOMEM, NULL, "mémoire insuffisante");
   snprintf(s->db_path, sizeof s->db_path, "%s/appui.db", o->data_dir);
   snprintf(s->blobs, sizeof s->blobs, "%s/blobs", o->data_dir);
+  snprintf(s->data_dir, sizeof s->data_dir, "%s", o->data_dir);
   /* The writer checkpoints the WAL less often than SQLite's default (1000
    * pages): index pages written many times between two checkpoints are
    * copied back once, with one fsync. */

@@ -697,6 +697,33 @@ int store_version_id(int64_t *id, struct db *db, const char *process, int number
   return rc;
 }
 
+int store_xml(char **xml, size_t *len, struct db *db, const char *process, int number) {
+  int64_t id;
+  sqlite3_stmt *st;
+  *xml = NULL;
+  *len = 0;
+  int rc = store_version_id(&id, db, process, number);
+  if (!rc) rc = db_prepare(&st, db, "SELECT xml FROM process_version WHERE id = ?");
+  if (rc) return rc;
+  sqlite3_bind_int64(st, 1, id);
+  int s = sqlite3_step(st);
+  if (s == SQLITE_ROW) {
+    size_t n = (size_t)sqlite3_column_bytes(st, 0);
+    const char *text = (const char *)sqlite3_column_text(st, 0);
+    if (!(*xml = malloc(n + 1))) {
+      rc = err_set(ERR_NOMEM, NULL, "mémoire insuffisante");
+    } else {
+      memcpy(*xml, text ? text : "", n);
+      (*xml)[n] = 0;
+      *len = n;
+    }
+  } else {
+    rc = s == SQLITE_DONE ? err_set(ERR_NOTFOUND, "version", "version inconnue") : db_fail(db, s, "lecture d'une version");
+  }
+  db_done(st);
+  return rc;
+}
+
 int store_model(struct bpmn_model **out, struct db *db, int64_t id) {
   sqlite3_stmt *st;
   *out = NULL;

@@ -99,6 +99,11 @@ int store_latest(int64_t *id, int *version, struct db *db, const char *process);
  * with bpmn_free()), ERR_NOTFOUND or ERR_INVALID. */
 int store_model(struct bpmn_model **out, struct db *db, int64_t id);
 
+/* The BPMN XML of version `number` of `process` (number 0: the latest),
+ * malloc'ed and NUL-terminated, its length in *len. Returns 0,
+ * ERR_NOTFOUND or a storage error. */
+int store_xml(char **xml, size_t *len, struct db *db, const char *process, int number);
+
 /* Versions of every process (process NULL) or of one, as a JSON array of
  * {process, version, blob, commit, author, published_at, active,
  * instances}. Returns 0 or a storage error. */

@@ -59,7 +59,7 @@ static const struct {
     {"bpmn-js.css", "node_modules/bpmn-js/dist/assets/bpmn-js.css", "text/css; charset=utf-8", ".bjs-"},
     {"appui.css", "web/static/appui.css", "text/css; charset=utf-8", ":focus-visible"},
     {"appui.js", "web/static/appui.js", "text/javascript; charset=utf-8", "htmx:afterSettle"},
-    {"diagram.js", "web/static/diagram.js", "text/javascript; charset=utf-8", "export"},
+    {"diagram.js", "web/static/diagram.js", "text/javascript; charset=utf-8", "BpmnJS"},
     {"stats.js", "web/static/stats.js", "text/javascript; charset=utf-8", "export"},
 };
 #define N_EXPECTED (sizeof expected / sizeof expected[0])
