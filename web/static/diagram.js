@@ -14,7 +14,9 @@ async function draw(el) {
   const xml = await response.text();
   const canvasBox = document.createElement('div');
   canvasBox.className = 'diagram-canvas';
-  canvasBox.setAttribute('aria-hidden', 'true'); // the text alternative says it
+  // The drawing repeats the text alternative above it. It is not hidden from
+  // assistive technologies: it holds the viewer's « bpmn.io » link, which
+  // its licence keeps visible; the drawing itself takes no focus (below).
   el.appendChild(canvasBox);
   const viewer = new window.BpmnJS({ container: canvasBox });
   try {
@@ -23,6 +25,7 @@ async function draw(el) {
     canvasBox.remove();
     return;
   }
+  for (const f of canvasBox.querySelectorAll('[tabindex]')) f.removeAttribute('tabindex');
   const canvas = viewer.get('canvas');
   canvas.zoom('fit-viewport');
   for (const id of (el.dataset.active || '').split(',')) {

@@ -7,7 +7,10 @@ import { account, follow, login, logout, main, menuLink } from './common.mjs';
 const SECTIONS = ['/admin/structures', '/admin/offres', '/admin/utilisateurs', '/admin/processus'];
 
 export async function adminTour(j, p) {
-  await j.step('connexion de l administration', () => login(j, false, account(p, 'admin@appui.example')));
+  await j.step('connexion de l administration', async () => {
+    await j.goto('/');
+    await login(j, false, account(p, 'admin@appui.example'));
+  });
   await j.step('administration', async () => {
     await follow(j, false, menuLink(j, 'Administration'), 'le lien « Administration » du menu principal');
     check(j.path() === '/admin', `« Administration » mène à ${j.path()}`);
@@ -21,5 +24,13 @@ export async function adminTour(j, p) {
       await j.goto('/admin');
     });
   }
+  await j.step('schema d un circuit', async () => {
+    await j.goto('/admin/processus');
+    const link = main(j).locator('a[href="/admin/processus/demande-appui/1"]').first();
+    check(await link.count() === 1, '/admin/processus ne lie pas la version 1 de demande-appui');
+    await follow(j, false, link, 'le lien vers la version 1 de demande-appui');
+    // diagram.js draws the BPMN with the viewer under the CSP.
+    await j.page.locator('.diagram.drawn .djs-container').first().waitFor({ timeout: 10000 });
+  });
   await j.step('deconnexion de l administration', () => logout(j, false));
 }
