@@ -1058,6 +1058,18 @@ static void choices_free(void *p) {
   free(c);
 }
 
+/* [{value: a[k1], label: a[k2]}] from `a` (stolen): the options of a
+ * select. */
+static json_t *as_options(json_t *a, const char *k1, const char *k2) {
+  json_t *out = json_array();
+  size_t i;
+  json_t *x;
+  json_array_foreach(a, i, x) json_array_append_new(out, json_pack("{s:O, s:O}", "value", json_object_get(x, k1), "label",
+                                                                   json_object_get(x, k2)));
+  json_decref(a);
+  return out;
+}
+
 /* The orgs as [{slug, name}] by name into *out. */
 static int org_names(json_t **out, struct db *db) {
   sqlite3_stmt *st;
@@ -1101,7 +1113,8 @@ int board_choices(json_t **out, struct db *db, int64_t now) {
     return rc;
   }
   c = calloc(1, sizeof *c);
-  json_t *value = json_pack("{s:o, s:o, s:o}", "themes", themes, "orgs", orgs, "epcis", epcis);
+  json_t *value = json_pack("{s:o, s:o, s:o}", "themes", as_options(themes, "code", "label"), "orgs",
+                            as_options(orgs, "slug", "name"), "epcis", as_options(epcis, "code", "name"));
   if (!c || !value) {
     free(c);
     json_decref(value);

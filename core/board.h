@@ -122,8 +122,9 @@ int board_export(int64_t *rows, const char *path, struct buf *out, enum export_f
  * Returns 0, ERR_FORBIDDEN, ERR_INVALID or a storage error (*out NULL). */
 int board_stats(json_t **out, struct db *db, const struct user *actor, const struct board_filter *f, int64_t now);
 
-/* The choices of the board's filters: {"themes": [{code, label}], "orgs":
- * [{slug, name}] by name, "epcis": [{code, name}] by name} (new reference;
+/* The choices of the board's filters, as the options of selects {value,
+ * label}: {"themes": [theme code, label], "orgs": [slug, name] by name,
+ * "epcis": [SIREN, name] by name} (new reference;
  * read only: it is shared with the connection's cache). Kept per
  * connection (db slot DB_SLOT_BOARD): the orgs are read again when the
  * catalogue changes (catalog_version), the themes and EPCIs at most once

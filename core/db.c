@@ -380,16 +380,28 @@ void db_rollback(struct db *db) {
 
 int db_in_tx(struct db *db) { return db->in_tx; }
 
+/* Runs the one-word statement `sql` (BEGIN, COMMIT) from the statement
+ * cache: a read transaction per page would otherwise parse both each time. */
+static int step_cached(struct db *db, const char *sql) {
+  sqlite3_stmt *st;
+  int rc = db_prepare(&st, db, sql);
+  if (rc) return rc;
+  int s = sqlite3_step(st);
+  if (s != SQLITE_DONE) rc = db_fail(db, s, sql);
+  db_done(st);
+  return rc;
+}
+
 int db_read_begin(struct db *db) {
   assert(!db->in_tx && !db->in_read);
-  int rc = db_exec(db, "BEGIN");
+  int rc = step_cached(db, "BEGIN");
   if (rc == 0) db->in_read = 1;
   return rc;
 }
 
 void db_read_end(struct db *db) {
   if (!db->in_read) return;
-  if (!sqlite3_get_autocommit(db->h)) sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL);
+  if (!sqlite3_get_autocommit(db->h) && step_cached(db, "COMMIT")) sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
   db->in_read = 0;
 }
 

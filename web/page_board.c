@@ -105,19 +105,18 @@ static char *filters_qs(const struct filters *x, int no_status) {
   return s;
 }
 
-/* Options [{value, label, selected}] from `items` (stolen) keyed `vkey`
- * and `lkey`, `current` selected. */
-static json_t *options(json_t *items, const char *vkey, const char *lkey, const char *current) {
-  json_t *out = json_array();
+/* The options [{value, label}] of board_choices() (borrowed), shared as
+ * they are when nothing is chosen; a copy with "selected" on the current
+ * one otherwise. New reference. */
+static json_t *options(json_t *items, const char *current) {
+  if (!current || !*current) return json_incref(items);
+  json_t *out = json_deep_copy(items);
   size_t i;
   json_t *it;
-  json_array_foreach(items, i, it) {
-    const char *v = str(it, vkey);
-    if (!v) continue;
-    json_array_append_new(out, json_pack("{s:s, s:s, s:b}", "value", v, "label", str(it, lkey) ? str(it, lkey) : v,
-                                         "selected", current && !strcmp(current, v)));
+  json_array_foreach(out, i, it) {
+    const char *v = str(it, "value");
+    if (v && !strcmp(v, current)) json_object_set_new(it, "selected", json_true());
   }
-  json_decref(items);
   return out;
 }
 
@@ -127,9 +126,9 @@ static int filters_view(json_t *v, struct db *db, const struct filters *x, int w
   json_t *choices;
   int rc = board_choices(&choices, db, clock_now_ms());
   if (rc) return rc;
-  json_object_set_new(v, "themes", options(json_incref(json_object_get(choices, "themes")), "code", "label", x->theme));
-  json_object_set_new(v, "orgs", options(json_incref(json_object_get(choices, "orgs")), "slug", "name", x->org));
-  json_object_set_new(v, "epcis", options(json_incref(json_object_get(choices, "epcis")), "code", "name", x->epci));
+  json_object_set_new(v, "themes", options(json_object_get(choices, "themes"), x->theme));
+  json_object_set_new(v, "orgs", options(json_object_get(choices, "orgs"), x->org));
+  json_object_set_new(v, "epcis", options(json_object_get(choices, "epcis"), x->epci));
   json_decref(choices);
   if (with_late) {
     json_t *l = json_array();

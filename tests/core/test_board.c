@@ -1483,8 +1483,8 @@ static void filter_choices(void **state) {
   int found = 0;
   size_t i;
   json_t *e;
-  json_array_foreach(epcis, i, e) found += !strcmp(json_string_value(json_object_get(e, "code")), g.epci_agassac) &&
-                                           !strcmp(json_string_value(json_object_get(e, "name")), g.epci_agassac_name);
+  json_array_foreach(epcis, i, e) found += !strcmp(json_string_value(json_object_get(e, "value")), g.epci_agassac) &&
+                                           !strcmp(json_string_value(json_object_get(e, "label")), g.epci_agassac_name);
   assert_int_equal(found, 1);
   json_decref(c);
   /* A new org is seen at once; the cache answers otherwise (same object). */
@@ -1499,8 +1499,9 @@ static void filter_choices(void **state) {
   assert_int_equal(board_choices(&again, g.db, now + 2000), 0);
   assert_ptr_not_equal(c, again);
   assert_int_equal(json_array_size(json_object_get(again, "orgs")), json_array_size(json_object_get(c, "orgs")) + 1);
-  assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(again, "orgs"), 0), "name")),
-                      "AAA Syndicat des eaux"); /* by name */
+  json_t *first = json_array_get(json_object_get(again, "orgs"), 0);
+  assert_string_equal(json_string_value(json_object_get(first, "label")), "AAA Syndicat des eaux"); /* by name */
+  assert_string_equal(json_string_value(json_object_get(first, "value")), "aaa-syndicat");
   json_decref(c);
   /* After the TTL, everything is read again. */
   assert_int_equal(board_choices(&c, g.db, now + 2000 + BOARD_CHOICES_TTL_MS), 0);

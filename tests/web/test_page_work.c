@@ -352,6 +352,16 @@ static void board_and_exports(void **state) {
   get_status(&S_COORD, "/tableau?late=oui", 200, NULL);
   get_status(&S_COORD, "/tableau?theme=voirie&org=atd31", 200, "href=\"/tableau/export?format&#61;csv&amp;theme&#61;voirie&amp;org&#61;atd31\"");
   get_status(&S_COORD, "/tableau?theme=inconnue", 422, "id=\"tableau-erreur\"");
+  /* The chosen filters stay selected in the form, and only they. */
+  struct wc_reply sel;
+  wc_get(&sel, &E, &S_COORD, "/tableau?theme=voirie&org=atd31");
+  wc_assert_has(&sel, "<option value=\"voirie\" selected>");
+  wc_assert_has(&sel, "<option value=\"atd31\" selected>");
+  wc_assert_lacks(&sel, "<option value=\"caue31\" selected>");
+  wc_done(&sel);
+  wc_get(&sel, &E, &S_COORD, "/tableau");
+  wc_assert_lacks(&sel, " selected>");
+  wc_done(&sel);
   get_status(&S_COORD, "/tableau?late=peut-etre", 422, NULL);
   /* Pages: « Page suivante » carries the cursor. */
   get_status(&S_COORD, "/tableau?limit=0", 422, NULL);
