@@ -4,6 +4,9 @@
 #include "catalog.h"
 #include "err.h"
 #include "form.h"
+#include "migrate.h"
+#include "request.h"
+#include "clock.h"
 #include "page.h"
 #include "store.h"
 #include "theme.h"
@@ -389,29 +392,37 @@ static json_t *diff_view(json_t *d) {
   return v;
 }
 
-int page_admin_version(struct http_req *req, struct http_resp *resp) {
-  int rc = admin_only(req);
-  if (rc) return rc;
-  const char *name = req->params[0], *p = req->params[1];
+/* The version page of `name` version `p`, with `extra` (stolen, may be
+ * NULL) merged into its view: a migration's report or error. */
+static int version_page(struct http_resp *resp, struct http_req *req, const char *name, const char *p, int status,
+                        json_t *extra) {
+  int rc;
   char *end;
   long number = strtol(p, &end, 10);
   int xml = !strcmp(end, ".bpmn");
-  if (end == p || number < 1 || number > 1000000 || (*end && !xml))
+  if (end == p || number < 1 || number > 1000000 || (*end && !xml)) {
+    json_decref(extra);
     return err_set(ERR_NOTFOUND, "version", "version inconnue : « %s »", p);
+  }
   if (xml) {
     char *text;
     size_t len;
+    json_decref(extra);
     if ((rc = store_xml(&text, &len, req->db, name, (int)number))) return rc;
     return http_take(resp, 200, "application/xml", text, len);
   }
   json_t *versions;
-  if ((rc = store_list(&versions, req->db, name))) return rc;
+  if ((rc = store_list(&versions, req->db, name))) {
+    json_decref(extra);
+    return rc;
+  }
   json_t *mine = NULL;
   size_t i;
   json_t *x;
   json_array_foreach(versions, i, x) if (json_integer_value(json_object_get(x, "version")) == number) mine = x;
   if (!mine) {
     json_decref(versions);
+    json_decref(extra);
     return err_set(ERR_NOTFOUND, "version", "version inconnue : %s v%ld", name, number);
   }
   char title[200], href[300];
@@ -422,6 +433,11 @@ int page_admin_version(struct http_req *req, struct http_resp *resp) {
                         "/static/diagram.js", "module", 1, "styles", "href", "/static/diagram-js.css", "href",
                         "/static/bpmn-js.css");
   json_decref(versions);
+  if (extra) json_object_update(v, extra);
+  json_decref(extra);
+  char action[300];
+  snprintf(action, sizeof action, "/admin/processus/%s/%ld/migrer", name, number);
+  json_object_set_new(v, "migrate_action", json_string(action));
   if (number > 1) {
     json_t *d;
     if ((rc = store_diff(&d, req->db, name, (int)number - 1, (int)number))) {
@@ -432,5 +448,52 @@ int page_admin_version(struct http_req *req, struct http_resp *resp) {
     json_object_set_new(v, "previous", json_integer(number - 1));
     json_decref(d);
   }
-  return page_render(resp, req, 200, "admin_version", v);
+  return page_render(resp, req, status, "admin_version", v);
+}
+
+int page_admin_version(struct http_req *req, struct http_resp *resp) {
+  int rc = admin_only(req);
+  if (rc) return rc;
+  json_t *extra = NULL;
+  const char *avis = http_query(req, "avis");
+  if (avis && !strcmp(avis, "migree")) extra = json_pack("{s:s}", "notice", "L'instance a été migrée vers cette version.");
+  return version_page(resp, req, req->params[0], req->params[1], 200, extra);
+}
+
+int page_admin_migrate(struct http_req *req, struct http_resp *resp) {
+  int rc = admin_only(req);
+  if (rc) return rc;
+  const char *name = req->params[0], *p = req->params[1], *ref = form_get(req->form, "ref");
+  int dry = form_get(req->form, "essai") != NULL;
+  char *end;
+  long number = strtol(p, &end, 10);
+  int64_t target, request;
+  struct workflow_state ws;
+  json_t *report = NULL;
+  if (end == p || *end || number < 1) return err_set(ERR_NOTFOUND, "version", "version inconnue : « %s »", p);
+  if ((rc = store_version_id(&target, req->db, name, (int)number))) return rc;
+  rc = request_access(&request, req->db, &req->user, ref ? ref : "", PERM_READ);
+  if (!rc) rc = workflow_state(&ws, req->db, request);
+  if (!rc && !ws.instance) rc = err_set(ERR_NOTFOUND, "ref", "la demande %s n'a pas de circuit", ref);
+  if (!rc) rc = migrate_instance(&report, req->engine, &req->user, ws.instance, target, NULL, dry, clock_now_ms());
+  if (!rc && !dry) {
+    json_decref(report);
+    char to[300];
+    snprintf(to, sizeof to, "/admin/processus/%s/%ld?avis=migree", name, number);
+    return page_redirect(resp, req, to);
+  }
+  if (rc && !form_refusal(rc)) {
+    json_decref(report);
+    return rc;
+  }
+  json_t *extra = json_pack("{s:{s:s}}", "migrate_form", "ref", ref ? ref : "");
+  if (rc) form_error(extra);
+  else json_object_set_new(extra, "notice", json_string("Essai réussi : l'instance peut être migrée vers cette version."));
+  json_t *problems = report ? json_object_get(report, "problems") : NULL;
+  if (json_array_size(problems)) {
+    json_object_set(extra, "problems", problems);
+    json_object_set_new(extra, "has_problems", json_true());
+  }
+  json_decref(report);
+  return version_page(resp, req, name, p, rc ? 422 : 200, extra);
 }

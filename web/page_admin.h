@@ -32,4 +32,9 @@ int page_admin_publish(struct http_req *req, struct http_resp *resp);
  * since the previous version; "{version}.bpmn" gives the XML itself. */
 int page_admin_version(struct http_req *req, struct http_resp *resp);
 
+/* POST /admin/processus/{name}/{version}/migrer — ref (a request), essai:
+ * moves the request's running instance to this version (or only checks,
+ * with essai), the refusal's problems listed on the version page. */
+int page_admin_migrate(struct http_req *req, struct http_resp *resp);
+
 #endif

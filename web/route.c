@@ -75,6 +75,8 @@ static const struct route routes[] = {
      "Publier une définition BPMN (fichier)"},
     {"GET", "/admin/processus/{name}/{version}", page_admin_version, ROUTE_PAGE_USER, 0,
      "Une version d'un circuit : schéma, changements (…/N.bpmn : la définition)"},
+    {"POST", "/admin/processus/{name}/{version}/migrer", page_admin_migrate, ROUTE_PAGE_USER, FORM_BODY,
+     "Migrer l'instance d'une demande vers cette version (ref, essai)"},
 
     /* API */
     {"GET", "/static/{name}", asset_serve, ROUTE_PUBLIC, 0,

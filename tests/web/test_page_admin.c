@@ -271,15 +271,15 @@ static void processes_published_diffed_and_drawn(void **state) {
            at + strlen("name=\"Qualifier la demande\""));
   int64_t versions = count("SELECT count(*) FROM process_version");
   /* Malformed first: refused with the validator's words, nothing published. */
-  char before[65], after[65];
-  wc_digest(&E, before);
+  char before0[65], after0[65];
+  wc_digest(&E, before0);
   struct wc_part bad[] = {{"fichier", "<definitions><process id=\"x\">", 0, "x.bpmn", "application/xml"}};
   wc_post_multipart(&r, &E, &S_ADMIN, "/admin/processus", bad, 1);
   assert_int_equal(r.status, 422);
   wc_assert_has(&r, "role=\"alert\"");
   wc_done(&r);
-  wc_digest(&E, after);
-  assert_string_equal(before, after);
+  wc_digest(&E, after0);
+  assert_string_equal(before0, after0);
   struct wc_part none[] = {{"message", "rien", 0, NULL, NULL}};
   wc_post_multipart(&r, &E, &S_ADMIN, "/admin/processus", none, 1);
   assert_int_equal(r.status, 422);
@@ -307,6 +307,30 @@ static void processes_published_diffed_and_drawn(void **state) {
   wc_assert_has(&r, "Changements depuis la version 1");
   wc_assert_has(&r, "Modifié : qualifier");
   wc_done(&r);
+  /* Migrating a request's instance: a check first, then for real; an
+   * unknown request and another process's version are refused. */
+  int64_t on_v1 = count("SELECT count(*) FROM instance i JOIN process_version v ON v.id = i.version "
+                        "JOIN request r ON r.id = i.request WHERE r.ref = '2026-000034' AND v.version = 1");
+  assert_int_equal(on_v1, 1);
+  char before[65], after[65];
+  wc_digest(&E, before);
+  wc_post_form(&r, &E, &S_ADMIN, "/admin/processus/demande-appui/2/migrer", "ref=2026-000034&essai=1");
+  assert_int_equal(r.status, 200);
+  wc_assert_has(&r, "Essai réussi");
+  wc_done(&r);
+  wc_post_form(&r, &E, &S_ADMIN, "/admin/processus/demande-appui/2/migrer", "ref=2099-999999");
+  assert_int_equal(r.status, 422);
+  wc_assert_has(&r, "value=\"2099-999999\"");
+  wc_done(&r);
+  wc_digest(&E, after);
+  assert_string_equal(before, after);
+  wc_post_form(&r, &E, &S_ADMIN, "/admin/processus/demande-appui/2/migrer", "ref=2026-000034");
+  assert_int_equal(r.status, 303);
+  assert_string_equal(wc_header(&r, "Location", v, sizeof v), "/admin/processus/demande-appui/2?avis=migree");
+  wc_done(&r);
+  assert_int_equal(count("SELECT count(*) FROM instance i JOIN process_version v ON v.id = i.version "
+                         "JOIN request r ON r.id = i.request WHERE r.ref = '2026-000034' AND v.version = 2"),
+                   1);
   free(xml);
   free(changed);
 }
