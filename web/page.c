@@ -246,6 +246,11 @@ int page_error(struct http_resp *r, const struct http_req *q, int rc) {
   return 0;
 }
 
+void page_error_text(char *out, size_t size) {
+  snprintf(out, size, "%s", err_msg());
+  if (out[0] >= 'a' && out[0] <= 'z') out[0] = (char)(out[0] - 'a' + 'A');
+}
+
 void page_cookie(struct http_resp *r, const struct http_req *q, int i, const char *name, const char *value,
                  long max_age) {
   const char *proto = http_header(q, "X-Forwarded-Proto");

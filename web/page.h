@@ -63,6 +63,11 @@ int page_redirect(struct http_resp *r, const struct http_req *q, const char *loc
  * error to a JSON client. Returns 0. */
 int page_error(struct http_resp *r, const struct http_req *q, int rc);
 
+/* The thread's last error message (err_msg) as a sentence, its first
+ * letter capitalised, into `out` (`size` bytes): for the error notice of a
+ * form shown again. */
+void page_error_text(char *out, size_t size);
+
 /* Sets cookie `i` (0 or 1) of the response: `name`=`value` for the whole
  * site, HttpOnly, SameSite=Lax, Secure when the request came through TLS
  * (X-Forwarded-Proto: https), lasting `max_age` seconds (0 deletes it). */

@@ -41,8 +41,7 @@ static void notice(json_t *v, const struct http_req *req) {
  * own message as "error_<field>". */
 static void form_error(json_t *v) {
   char msg[600], key[80];
-  snprintf(msg, sizeof msg, "%s", err_msg());
-  if (msg[0] >= 'a' && msg[0] <= 'z') msg[0] = (char)(msg[0] - 'a' + 'A');
+  page_error_text(msg, sizeof msg);
   json_object_set_new(v, "error", json_string(msg));
   if (err_field()[0]) {
     snprintf(key, sizeof key, "error_%s", err_field());

@@ -143,10 +143,19 @@ static int filters_view(json_t *v, struct db *db, const struct filters *x, int w
   return 0;
 }
 
-/* Capitalised copy of the last error message into `out`. */
-static void error_text(char *out, size_t size) {
-  snprintf(out, size, "%s", err_msg());
-  if (out[0] >= 'a' && out[0] <= 'z') out[0] = (char)(out[0] - 'a' + 'A');
+/* A refused filter (ERR_INVALID) is shown on the page: its message as the
+ * view's "error", *status 422, and 0 returned. Any other error frees the
+ * view and is returned. */
+static int bad_filter(json_t *v, int rc, int *status) {
+  if (rc != ERR_INVALID) {
+    json_decref(v);
+    return rc;
+  }
+  char msg[600];
+  page_error_text(msg, sizeof msg);
+  json_object_set_new(v, "error", json_string(msg));
+  *status = 422;
+  return 0;
 }
 
 /* ---- /tableau --------------------------------------------------------- */
@@ -233,16 +242,8 @@ int page_board_show(struct http_req *req, struct http_resp *resp) {
   filters_read(&x, req);
   json_t *v = json_pack("{s:s}", "title", "Tableau de bord");
   int status = 200;
-  if ((rc = board_filter_check(&x.f)) || (rc = board_results(v, req, &x))) {
-    if (rc != ERR_INVALID) {
-      json_decref(v);
-      return rc;
-    }
-    char msg[600];
-    error_text(msg, sizeof msg);
-    json_object_set_new(v, "error", json_string(msg));
-    status = 422;
-  }
+  if (((rc = board_filter_check(&x.f)) || (rc = board_results(v, req, &x))) && (rc = bad_filter(v, rc, &status)))
+    return rc;
   if ((rc = filters_view(v, req->db, &x, 1))) {
     json_decref(v);
     return rc;
@@ -379,16 +380,9 @@ int page_board_stats(struct http_req *req, struct http_resp *resp) {
   x.late = x.status = NULL;
   json_t *v = json_pack("{s:s}", "title", "Statistiques"), *st = NULL;
   int status = 200;
-  if ((rc = board_filter_check(&x.f)) || (rc = board_stats(&st, req->db, &req->user, &x.f, clock_now_ms()))) {
-    if (rc != ERR_INVALID) {
-      json_decref(v);
-      return rc;
-    }
-    char msg[600];
-    error_text(msg, sizeof msg);
-    json_object_set_new(v, "error", json_string(msg));
-    status = 422;
-  }
+  if (((rc = board_filter_check(&x.f)) || (rc = board_stats(&st, req->db, &req->user, &x.f, clock_now_ms()))) &&
+      (rc = bad_filter(v, rc, &status)))
+    return rc;
   if (st) {
     json_object_set_new(v, "total", json_integer(json_integer_value(json_object_get(st, "total"))));
     json_t *months = json_array(), *themes = json_array();

@@ -359,15 +359,14 @@ int page_work_part_op(struct http_req *req, struct http_resp *resp) {
      * what was typed; refusals of access are error pages. */
     if (page_is_htmx(req) && !page_wants_json(req) && status < 500) {
       char msg[600];
-      snprintf(msg, sizeof msg, "%s", err_msg());
-      if (msg[0] >= 'a' && msg[0] <= 'z') msg[0] = (char)(msg[0] - 'a' + 'A');
+      page_error_text(msg, sizeof msg);
       const char *field = err_field();
       char f[32];
       snprintf(f, sizeof f, "%s", field ? field : "");
       return row_answer(resp, req, org, ref, msg, 1, form_get(req->form, "reason"), f[0] ? f : NULL);
     }
     char msg[600], f[32];
-    snprintf(msg, sizeof msg, "%s", err_msg());
+    page_error_text(msg, sizeof msg);
     snprintf(f, sizeof f, "%s", err_field() ? err_field() : "");
     /* An unknown agent or org is a mistake of the form, not a missing page. */
     int typed = rc == ERR_NOTFOUND && (!strcmp(f, "agent") || !strcmp(f, "to") || !strcmp(f, "offer"));
@@ -379,7 +378,6 @@ int page_work_part_op(struct http_req *req, struct http_resp *resp) {
     const char *state = form_get(req->form, "state");
     int rc2 = queue_view(&v, req, org, state, 0);
     if (rc2) return rc2;
-    if (msg[0] >= 'a' && msg[0] <= 'z') msg[0] = (char)(msg[0] - 'a' + 'A');
     json_object_set_new(v, "error", json_string(msg));
     /* The row acted on keeps its typed values and shows the error. */
     size_t i;
@@ -504,11 +502,10 @@ int page_work_orient(struct http_req *req, struct http_resp *resp) {
   if (rc == ERR_INVALID || rc == ERR_NOTFOUND) {
     /* A bad choice (no org, unknown org or offer): the page again, 422. */
     char msg[600];
-    snprintf(msg, sizeof msg, "%s", err_msg());
+    page_error_text(msg, sizeof msg);
     json_t *v;
     int rc2 = orientation_view(&v, req, ref);
     if (rc2) return rc2;
-    if (msg[0] >= 'a' && msg[0] <= 'z') msg[0] = (char)(msg[0] - 'a' + 'A');
     json_object_set_new(v, "error", json_string(msg));
     return page_render(resp, req, 422, "orientation_page", v);
   }
