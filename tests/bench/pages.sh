@@ -8,8 +8,8 @@
 #       random from the generated set, coordinator's session.
 # The session is opened through the login form, like a browser (the bench
 # coordinator gets a password first). Prints req/s and p50/p95/p99 with the
-# targets (board p95 ≤ 50 ms; request page ≥ 5,000 pages/s) and the exact
-# commands. Figures only: exit status 1 when something breaks, never for a
+# targets (board p95 ≤ 50 ms; request page ≥ 5,000 pages/s), the CPU time
+# stolen by the host during each run, and the exact commands. Figures only: exit status 1 when something breaks, never for a
 # missed target.
 #
 # Usage: tests/bench/pages.sh BUILD_DIR
@@ -33,6 +33,9 @@ URL=http://127.0.0.1:$PORT
 APPUI=$BUILD/appui
 LOG=$BENCH_DIR/logs
 COORD=coordination@bench.appui.example
+
+# shellcheck source=cpu.sh
+. "$HERE/cpu.sh"
 
 say() { printf '%s\n' "$*" >&2; }
 die() { say "pages.sh : $*"; exit 1; }
@@ -90,8 +93,11 @@ page_check "/demandes/2024-000001"
 run() {
   local name=$1 path=$2 refs=${3:-}
   wrk -t2 -c"$CONNS" -d3s -s "$HERE/pages.lua" "$URL" -- "$COOKIE" "$path" $refs >/dev/null 2>&1 || true
+  local before
+  before=$(cpu_snap)
   wrk -t2 -c"$CONNS" -d"$DURATION" --latency -s "$HERE/pages.lua" "$URL" -- "$COOKIE" "$path" $refs \
     >"$LOG/pages-$name.txt" 2>&1 || die "wrk a échoué (voir $LOG/pages-$name.txt)"
+  printf -v "${name}_STEAL" '%s' "$(steal_pct "$before" "$(cpu_snap)")"
   while IFS='=' read -r k v; do
     case $k in WRK_*) printf -v "${name}_${k#WRK_}" '%s' "$v" ;; esac
   done <"$LOG/pages-$name.txt"
@@ -107,11 +113,11 @@ run C "/demandes/@REF@" "$BENCH_REFS"
 verdict() { awk -v a="$1" -v b="$3" -v op="$2" 'BEGIN { ok = (op == "<=") ? (a <= b) : (a >= b); print ok ? "atteint" : "NON atteint" }'; }
 cat <<REPORT
 ==================== Mesures issue 5 ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cœurs, wrk sur les mêmes cœurs, $CONNS connexions) ====================
-(a) tableau de bord (HTML, sans filtre)   : $A_RPS pages/s, p50 $A_P50_MS ms, p95 $A_P95_MS ms, p99 $A_P99_MS ms, non-2xx $A_NON2XX, erreurs $A_SOCKET_ERRORS
+(a) tableau de bord (HTML, sans filtre)   : $A_RPS pages/s, p50 $A_P50_MS ms, p95 $A_P95_MS ms, p99 $A_P99_MS ms, non-2xx $A_NON2XX, erreurs $A_SOCKET_ERRORS, vol $A_STEAL %
     objectif p95 ≤ 50 ms : $(verdict "$A_P95_MS" "<=" 50)
-(b) tableau de bord filtré (voirie)       : $B_RPS pages/s, p50 $B_P50_MS ms, p95 $B_P95_MS ms, p99 $B_P99_MS ms, non-2xx $B_NON2XX, erreurs $B_SOCKET_ERRORS
+(b) tableau de bord filtré (voirie)       : $B_RPS pages/s, p50 $B_P50_MS ms, p95 $B_P95_MS ms, p99 $B_P99_MS ms, non-2xx $B_NON2XX, erreurs $B_SOCKET_ERRORS, vol $B_STEAL %
     objectif p95 ≤ 50 ms : $(verdict "$B_P95_MS" "<=" 50)
-(c) page d'une demande (HTML, au hasard)  : $C_RPS pages/s, p50 $C_P50_MS ms, p95 $C_P95_MS ms, p99 $C_P99_MS ms, non-2xx $C_NON2XX, erreurs $C_SOCKET_ERRORS
+(c) page d'une demande (HTML, au hasard)  : $C_RPS pages/s, p50 $C_P50_MS ms, p95 $C_P95_MS ms, p99 $C_P99_MS ms, non-2xx $C_NON2XX, erreurs $C_SOCKET_ERRORS, vol $C_STEAL %
     objectif ≥ 5 000 pages/s : $(verdict "$C_RPS" ">=" 5000)
 Commandes :
   wrk -t2 -c$CONNS -d$DURATION --latency -s $HERE/pages.lua $URL -- \$COOKIE /tableau

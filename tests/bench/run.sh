@@ -88,14 +88,9 @@ load_vars() {
 
 v() { printf '%s' "${!1}"; } # value of the variable named $1
 
-# Aggregate CPU counters of /proc/stat in ticks: "busy steal total" (busy
-# excludes idle, iowait and steal).
-cpu_snap() {
-  awk '/^cpu /{t=0; for(i=2;i<=9;i++) t+=$i; print t-$5-$6-$9, $9, t}' /proc/stat
-}
-steal_pct() { # before after -> steal % of all CPU time in between
-  awk -v a="$1" -v b="$2" 'BEGIN{split(a,x," "); split(b,y," "); d=y[3]-x[3]; printf "%.1f", (d > 0 ? 100 * (y[2] - x[2]) / d : 0)}'
-}
+# CPU counters of /proc/stat ("busy steal total") and the steal share.
+# shellcheck source=cpu.sh
+. "$HERE/cpu.sh"
 
 start_server() { # log file
   if curl -s -o /dev/null --max-time 1 "$URL/healthz"; then
