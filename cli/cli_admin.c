@@ -8,6 +8,7 @@
 #include "rule.h"
 #include "store.h"
 #include "request.h"
+#include "user.h"
 #include "workflow.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,7 +84,7 @@ int cli_admin_journal(struct cli *c) {
   int64_t request = 0;
   const char *ref = cli_opt(c, "request");
   if (!rc && ref) rc = request_access(&request, c->db, &c->actor, ref, PERM_READ);
-  if (!rc && !ref && c->actor.role != ROLE_ADMIN && c->actor.role != ROLE_COORDINATOR)
+  if (!rc && !ref && !user_coordinates(&c->actor))
     rc = err_set(ERR_FORBIDDEN, NULL, "le journal complet est réservé à l'administration et à la coordination");
   json_t *events = NULL;
   if (!rc) rc = journal_list(&events, c->db, request, after, (int)limit);

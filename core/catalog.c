@@ -413,7 +413,7 @@ static int membership_tx(struct db *db, void *arg) {
 
 int catalog_membership_add(int64_t *id, struct db *db, const struct user *actor, const char *code,
                            const char *org, const char *start, const char *end) {
-  if (actor->role != ROLE_ADMIN && actor->role != ROLE_COORDINATOR)
+  if (!user_coordinates(actor))
     return err_set(ERR_FORBIDDEN, NULL, "seules l'administration et la coordination enregistrent les adhésions");
   if (!clock_parse_date(start, NULL, NULL, NULL))
     return err_set(ERR_INVALID, "start", "date de début invalide : « %s » (AAAA-MM-JJ)", start ? start : "");

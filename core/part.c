@@ -87,12 +87,10 @@ static void states_text(char *out, size_t size, int bits) {
     }
 }
 
-static int is_coordinator(const struct user *u) { return u->role == ROLE_COORDINATOR || u->role == ROLE_ADMIN; }
-
 int part_org_for_head(int64_t *org, struct db *db, const struct user *actor, const char *slug) {
   int rc = catalog_org_id(org, db, slug, "org");
   if (rc) return rc;
-  if (is_coordinator(actor) || (actor->role == ROLE_HEAD && actor->org == *org)) return 0;
+  if (user_coordinates(actor) || (actor->role == ROLE_HEAD && actor->org == *org)) return 0;
   return err_set(ERR_FORBIDDEN, "org", "seul·e le ou la chef·fe de service de « %s » ou la coordination peut agir "
                                        "sur ses mises en relation",
                  slug);
@@ -166,7 +164,7 @@ static int check_reason(const char *reason, const char *what) {
 
 int part_propose_tx(int64_t *id, struct db *db, const struct user *actor, int64_t request, const char *org,
                     const char *offer, const char *role, int64_t now) {
-  if (!is_coordinator(actor))
+  if (!user_coordinates(actor))
     return err_set(ERR_FORBIDDEN, NULL, "seule la coordination propose une mise en relation");
   if (!role || (strcmp(role, "lead") != 0 && strcmp(role, "contributor") != 0))
     return err_set(ERR_INVALID, "role", "rôle inconnu : « %s » (lead ou contributor)", role ? role : "");
@@ -261,7 +259,7 @@ int part_move_tx(struct part_tally *tally, struct db *db, const struct user *act
   int rc = part_get(&p, db, request, org);
   if (rc) return rc;
   int mine = actor->role == ROLE_AGENT && actor->id && actor->id == p.agent && actor->org == p.org;
-  if (!is_coordinator(actor) && !(actor->role == ROLE_HEAD && actor->org == p.org) && !(ops[op].by_agent && mine))
+  if (!user_coordinates(actor) && !(actor->role == ROLE_HEAD && actor->org == p.org) && !(ops[op].by_agent && mine))
     return err_set(ERR_FORBIDDEN, "org",
                    ops[op].by_agent ? "seul l'agent assigné, le ou la chef·fe de service de « %s » ou la coordination "
                                       "peut faire cela"
@@ -397,7 +395,7 @@ static int bulk_tx(struct db *db, void *arg) {
   if (rc) return rc;
   if (from.role != ROLE_AGENT && from.role != ROLE_HEAD)
     return err_set(ERR_INVALID, "from", "« %s » n'est pas un agent d'une structure", b->from);
-  if (!is_coordinator(b->actor) && !(b->actor->role == ROLE_HEAD && b->actor->org == from.org))
+  if (!user_coordinates(b->actor) && !(b->actor->role == ROLE_HEAD && b->actor->org == from.org))
     return err_set(ERR_FORBIDDEN, "from", "seul·e le ou la chef·fe de service de « %s » ou la coordination peut "
                                           "réassigner ses dossiers",
                    from.org_slug);
@@ -505,7 +503,7 @@ int part_queue(json_t **out, struct db *db, const struct user *actor, const char
   if (org) rc = catalog_org_id(&org_id, db, org, "org");
   else if (!org_id) rc = err_set(ERR_INVALID, "org", "indiquez la structure dont vous voulez la file");
   if (rc) return rc;
-  if (!is_coordinator(actor) && actor->org != org_id)
+  if (!user_coordinates(actor) && actor->org != org_id)
     return err_set(ERR_FORBIDDEN, "org", "on ne voit que la file de sa propre structure");
   if (state && !state_bit(state))
     return err_set(ERR_INVALID, "state", "état inconnu : « %s » (proposed, accepted, declined, in_progress, done, "

@@ -121,7 +121,7 @@ static int create_tx(struct db *db, void *arg) {
 int perimeter_create(int64_t *id, struct db *db, const struct user *actor, const char *slug,
                      const char *name, const char *const *codes, int n) {
   int rc;
-  if (actor->role != ROLE_ADMIN && actor->role != ROLE_COORDINATOR)
+  if (!user_coordinates(actor))
     return err_set(ERR_FORBIDDEN, NULL, "seules l'administration et la coordination gèrent les périmètres");
   if (!text_is_slug(slug))
     return err_set(ERR_INVALID, "slug", "identifiant invalide : « %s » (2 à 40 caractères a-z, 0-9 et -)",

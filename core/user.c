@@ -318,6 +318,8 @@ int user_token_auth(struct user *out, struct db *db, const char *token) {
   return rc;
 }
 
+int user_coordinates(const struct user *u) { return u->role == ROLE_COORDINATOR || u->role == ROLE_ADMIN; }
+
 json_t *user_to_json(const struct user *u) {
   return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?}", "email", u->email, "name", u->name, "role",
                    user_role_name(u->role), "role_label", user_role_label(u->role), "collectivity",

@@ -36,6 +36,10 @@ struct user_new {
 /* Fills *out with the platform acting as an administrator, shown as `label`. */
 void user_system(struct user *out, const char *label);
 
+/* 1 for the coordination and administration accounts, which see every
+ * request and coordinate the platform; 0 for the others. */
+int user_coordinates(const struct user *u);
+
 /* Role from its name; returns 0 or ERR_INVALID (field "role"). */
 int user_role_parse(enum role *out, const char *name);
 

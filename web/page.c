@@ -147,7 +147,7 @@ void page_common(json_t *view, const struct http_req *q) {
     if (r == ROLE_REQUESTER) json_object_set_new(view, "is_requester", json_true());
     if (r == ROLE_AGENT || r == ROLE_HEAD) json_object_set_new(view, "is_staff", json_true());
     if (r == ROLE_HEAD) json_object_set_new(view, "is_head", json_true());
-    if (r == ROLE_COORDINATOR || r == ROLE_ADMIN) json_object_set_new(view, "is_coordinator", json_true());
+    if (user_coordinates(&q->user)) json_object_set_new(view, "is_coordinator", json_true());
     if (r == ROLE_ADMIN) json_object_set_new(view, "is_admin", json_true());
   }
   if (q->csrf[0]) json_object_set_new(view, "csrf", json_string(q->csrf));

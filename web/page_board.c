@@ -20,11 +20,9 @@
 
 static const char *str(const json_t *o, const char *key) { return json_string_value(json_object_get(o, key)); }
 
-static int is_coordinator(const struct user *u) { return u->role == ROLE_COORDINATOR || u->role == ROLE_ADMIN; }
-
 /* Coordinators, admins and heads; others are refused with a page. */
 static int board_readers(const struct http_req *req, const char *what) {
-  if (is_coordinator(&req->user) || req->user.role == ROLE_HEAD) return 0;
+  if (user_coordinates(&req->user) || req->user.role == ROLE_HEAD) return 0;
   return err_set(ERR_FORBIDDEN, NULL, "%s est réservé à la coordination et aux chef·fes de service", what);
 }
 
@@ -422,7 +420,7 @@ int page_board_stats(struct http_req *req, struct http_resp *resp) {
 /* ---- /incidents --------------------------------------------------------- */
 
 static int coordination_only(const struct http_req *req) {
-  if (is_coordinator(&req->user)) return 0;
+  if (user_coordinates(&req->user)) return 0;
   return err_set(ERR_FORBIDDEN, NULL, "les incidents des circuits sont réservés à la coordination de la plateforme");
 }
 

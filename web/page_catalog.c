@@ -6,6 +6,7 @@
 #include "err.h"
 #include "match.h"
 #include "page.h"
+#include "perm.h"
 #include "territory.h"
 #include "theme.h"
 #include <stdio.h>
@@ -41,7 +42,10 @@ static json_t *ask_href(const struct http_req *req, const char *slug) {
     snprintf(href, sizeof href, "/connexion?suite=%%2Fdemandes%%2Fnouvelle%%3Foffer%%3D%s", slug);
     return json_string(href);
   }
-  if (req->user.role == ROLE_REQUESTER || req->user.role == ROLE_COORDINATOR || req->user.role == ROLE_ADMIN) {
+  /* Those who may file a request for their collectivity (or any): the permission rule says. */
+  int may_file = !perm_file(&req->user, req->user.collectivity[0] ? req->user.collectivity : NULL);
+  err_clear();
+  if (may_file) {
     snprintf(href, sizeof href, "/demandes/nouvelle?offer=%s", slug);
     return json_string(href);
   }

@@ -51,8 +51,6 @@ static void size_words(char out[32], json_int_t n) {
 }
 
 static int is_staff_or_coordinator(const struct user *u) { return u->role != ROLE_REQUESTER; }
-static int is_coordinator(const struct user *u) { return u->role == ROLE_COORDINATOR || u->role == ROLE_ADMIN; }
-
 /* The file's announced media type without parameters, into `out`. */
 static const char *media_of(char out[128], const struct form_field *file) {
   out[0] = 0;
@@ -296,7 +294,7 @@ static int render_form(struct http_resp *resp, struct http_req *req, int status,
                         themes, "offers", sugg);
   sugg = NULL;
   if (fl->collectivity) json_object_set_new(v, "collectivity", json_string(fl->collectivity));
-  if (is_coordinator(&req->user)) json_object_set_new(v, "choose_collectivity", json_true());
+  if (user_coordinates(&req->user)) json_object_set_new(v, "choose_collectivity", json_true());
   else {
     json_t *c;
     json_object_set_new(v, "own_collectivity", json_string(req->user.collectivity));
@@ -406,7 +404,7 @@ int page_request_file(struct http_req *req, struct http_resp *resp) {
   const char *action = form_get(req->form, "action");
   if (action && !strcmp(action, "suggest")) return render_form(resp, req, 200, &fl, NULL, NULL);
   struct request_new n = {0};
-  n.collectivity = is_coordinator(&req->user) ? fl.collectivity : NULL;
+  n.collectivity = user_coordinates(&req->user) ? fl.collectivity : NULL;
   n.title = fl.title ? fl.title : "";
   n.description = fl.description ? fl.description : "";
   n.themes = fl.themes;
@@ -574,7 +572,7 @@ static int request_view(json_t **out, struct http_req *req, const char *ref) {
   if (ps.waiting_documents) json_object_set_new(v, "waiting_docs", json_true());
   if (is_staff_or_coordinator(&req->user)) json_object_set_new(v, "may_note", json_true());
   const char *status = json_string_value(json_object_get(r, "status"));
-  if (is_coordinator(&req->user) && status && (!strcmp(status, "En qualification") || !strcmp(status, "qualifying")))
+  if (user_coordinates(&req->user) && status && (!strcmp(status, "En qualification") || !strcmp(status, "qualifying")))
     json_object_set_new(v, "may_orient", json_true());
   json_object_set_new(v, "accepted_types", json_string(attachment_types()));
   *out = v;

@@ -31,8 +31,6 @@ void page_work_date(char out[20], const char *rfc) {
 
 static const char *str(const json_t *o, const char *key) { return json_string_value(json_object_get(o, key)); }
 
-static int is_coordinator(const struct user *u) { return u->role == ROLE_COORDINATOR || u->role == ROLE_ADMIN; }
-
 /* ---- The queue (/file) ---------------------------------------------- */
 
 /* The operations of the page: path word, part operation, notice code. */
@@ -182,7 +180,7 @@ static const char *org_of(const struct http_req *req, const char *given) {
 /* Sets ctx->manager / coord for org `org`. */
 static void ctx_roles(struct queue_ctx *c, const struct user *me, const char *org) {
   c->org = org;
-  c->coord = is_coordinator(me);
+  c->coord = user_coordinates(me);
   c->manager = c->coord || (me->role == ROLE_HEAD && !strcmp(me->org_slug, org));
 }
 
@@ -394,7 +392,7 @@ int page_work_part_op(struct http_req *req, struct http_resp *resp) {
   }
   char to_url[256];
   snprintf(to_url, sizeof to_url, "/file?avis=%s&ref=%s%s%s", ops[k].avis, ref,
-           is_coordinator(&req->user) ? "&org=" : "", is_coordinator(&req->user) ? org : "");
+           user_coordinates(&req->user) ? "&org=" : "", user_coordinates(&req->user) ? org : "");
   /* A slug is [a-z0-9-]: nothing to encode; anything else goes back to /file. */
   for (const char *p = org; *p; p++)
     if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-')) {
@@ -419,7 +417,7 @@ static const char *gate_label(const char *gate) {
 }
 
 static int coordination_only(const struct http_req *req) {
-  if (!req->authenticated || !is_coordinator(&req->user))
+  if (!req->authenticated || !user_coordinates(&req->user))
     return err_set(ERR_FORBIDDEN, NULL, "l'orientation des demandes est réservée à la coordination de la plateforme");
   return 0;
 }

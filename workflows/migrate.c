@@ -309,7 +309,7 @@ done:
 int migrate_instance(json_t **report, struct engine *e, const struct user *actor, int64_t instance, int64_t target,
                      const json_t *mapping, int dry_run, int64_t now) {
   *report = NULL;
-  if (actor->role != ROLE_ADMIN && actor->role != ROLE_COORDINATOR)
+  if (!user_coordinates(actor))
     return err_set(ERR_FORBIDDEN, NULL, "seules l'administration et la coordination migrent des instances");
   json_t *none = json_object();
   if (mapping && !json_is_object(mapping)) {

@@ -305,7 +305,7 @@ int store_publish(struct store_version *out, struct bpmn_report *report, struct 
   memset(out, 0, sizeof *out);
   memset(report, 0, sizeof *report);
   int rc;
-  if (actor->role != ROLE_ADMIN && actor->role != ROLE_COORDINATOR)
+  if (!user_coordinates(actor))
     return err_set(ERR_FORBIDDEN, NULL, "seules l'administration et la coordination publient des circuits");
   if ((rc = parse_author(name, sizeof name, email, sizeof email, author))) return rc;
   struct bpmn_options opt = {NULL, action_known};
@@ -349,7 +349,7 @@ int store_publish_rules(struct store_version *out, struct rule_error *err, struc
   memset(out, 0, sizeof *out);
   memset(err, 0, sizeof *err);
   int rc;
-  if (actor->role != ROLE_ADMIN && actor->role != ROLE_COORDINATOR)
+  if (!user_coordinates(actor))
     return err_set(ERR_FORBIDDEN, NULL, "seules l'administration et la coordination publient des règles");
   if (!name || !text_is_slug(name) || strlen(name) > 100)
     return err_set(ERR_INVALID, "name", "nom de règles « %s » : lettres minuscules, chiffres et - (100 au plus)",

@@ -83,6 +83,13 @@ static void roles(void **state) {
   assert_int_equal(sys.role, ROLE_ADMIN);
   assert_int_equal(sys.id, 0);
   assert_string_equal(sys.email, "cli");
+  /* Coordination and administration coordinate; the others do not. */
+  static const int coordinates[] = {0, 0, 0, 1, 1};
+  for (int i = 0; i < 5; i++) {
+    struct user u = {0};
+    assert_int_equal(user_role_parse(&u.role, names[i]), 0);
+    assert_int_equal(user_coordinates(&u), coordinates[i]);
+  }
 }
 
 static void add_each_role(void **state) {
