@@ -44,16 +44,19 @@ int page_set_dir(const char *dir) {
 }
 
 /* Development mode: a set read from the directory, each template falling
- * back to its embedded copy. Returns 0 or the first error. */
-static int load_dev(struct template_set **out) {
+ * back to its embedded copy when absent there. A file of the directory
+ * that does not parse is an error for the page `name` that is rendered
+ * (the message names its line and column), and is replaced by its embedded
+ * copy for the others (the error page among them). Returns 0 or an error. */
+static int load_dev(struct template_set **out, const char *name) {
   int rc = template_set_new(out);
   for (size_t i = 0; !rc && i < page_files_count; i++) {
-    const char *name = page_files[i].name;
-    size_t n = strlen(name);
-    if (n < 10 || strcmp(name + n - 9, ".mustache") != 0) continue;
+    const char *file = page_files[i].name;
+    size_t n = strlen(file);
+    if (n < 10 || strcmp(file + n - 9, ".mustache") != 0) continue;
     char path[2048], tname[256];
-    snprintf(path, sizeof path, "%s/%s", dev_dir, name);
-    snprintf(tname, sizeof tname, "%.*s", (int)(n - 9), name);
+    snprintf(path, sizeof path, "%s/%s", dev_dir, file);
+    snprintf(tname, sizeof tname, "%.*s", (int)(n - 9), file);
     FILE *f = fopen(path, "rb");
     if (f) {
       struct buf b = BUF_INIT;
@@ -64,6 +67,8 @@ static int load_dev(struct template_set **out) {
       fclose(f);
       if (!rc) rc = template_add(*out, tname, b.data ? b.data : "", b.len);
       buf_free(&b);
+      if (rc == ERR_INVALID && strcmp(tname, name) != 0)
+        rc = template_add(*out, tname, page_files[i].data, page_files[i].size);
     } else {
       rc = template_add(*out, tname, page_files[i].data, page_files[i].size);
     }
@@ -167,24 +172,33 @@ int page_render(struct http_resp *r, const struct http_req *q, int status, const
   if (page_wants_json(q)) return http_json(r, status, view);
   int rc = page_init();
   struct template_set *dev = NULL;
-  if (!rc && dev_dir[0]) rc = load_dev(&dev);
+  if (!rc && dev_dir[0]) rc = load_dev(&dev, name);
   struct buf out = BUF_INIT;
   if (!rc) rc = template_render(&out, dev ? dev : embedded, name, view);
   template_set_free(dev);
   json_decref(view);
   if (rc) {
-    log_error("page %s : %s", name, err_msg());
+    /* A template that does not parse or render is the program's fault
+     * (or the development directory's), never the visitor's: 500. */
     buf_free(&out);
-    return rc;
+    if (rc == ERR_NOMEM) return rc;
+    char msg[400];
+    snprintf(msg, sizeof msg, "%s", err_msg());
+    return err_set(ERR_INTERNAL, NULL, "gabarit de page « %s » : %s", name, msg);
   }
   return http_take(r, status, "text/html; charset=utf-8", out.data ? out.data : strdup(""), out.len);
 }
 
+int page_local_path(const char *path) {
+  if (!path || path[0] != '/' || path[1] == '/' || path[1] == '\\') return 0;
+  size_t n = 0;
+  for (const unsigned char *p = (const unsigned char *)path; *p; p++, n++)
+    if (*p < 0x20 || *p == 0x7f) return 0;
+  return n < sizeof ((struct http_resp *)0)->location;
+}
+
 int page_redirect(struct http_resp *r, const struct http_req *q, const char *location) {
-  /* Only paths of this site: "//host" or "/\host" would leave it. */
-  if (!location || location[0] != '/' || location[1] == '/' || location[1] == '\\' ||
-      strlen(location) >= sizeof r->location)
-    location = "/";
+  if (!page_local_path(location)) location = "/";
   snprintf(r->location, sizeof r->location, "%s", location);
   if (page_is_htmx(q)) {
     r->hx_redirect = 1;

@@ -49,11 +49,18 @@ int page_is_htmx(const struct http_req *q);
 
 /* Renders template `name` with `view` (stolen; the common keys above are
  * added) with HTTP status `status`, as HTML, or as the view itself in JSON
- * when the client asked for it. Returns 0, or an error of the template
- * (logged; then the response is left empty). */
+ * when the client asked for it. Returns 0, ERR_NOMEM, or ERR_INTERNAL when
+ * the template does not parse or render (message with template, line and
+ * column; the response is left empty). */
 int page_render(struct http_resp *r, const struct http_req *q, int status, const char *name, json_t *view);
 
-/* Sets a 303 redirection to `location` (a path of this site; anything else
+/* 1 when `path` is a path of this site that a redirection may go to: it
+ * starts with one "/" (not "//" nor "/\", which browsers take for another
+ * host), has no control character (a header split) and fits a Location
+ * header (255 bytes). 0 otherwise, NULL included. */
+int page_local_path(const char *path);
+
+/* Sets a 303 redirection to `location` (page_local_path(); anything else
  * is replaced by "/"). With htmx, also sets HX-Redirect so that the whole
  * page changes. Returns 0. */
 int page_redirect(struct http_resp *r, const struct http_req *q, const char *location);

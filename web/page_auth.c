@@ -17,10 +17,8 @@
 
 /* `suite` when it is a path of this site (not the login pages), else NULL. */
 static const char *safe_next(const char *suite) {
-  if (!suite || suite[0] != '/' || suite[1] == '/' || suite[1] == '\\' || strlen(suite) > 200) return NULL;
+  if (!page_local_path(suite) || strlen(suite) > 200) return NULL;
   if (strncmp(suite, "/connexion", 10) == 0 || strncmp(suite, "/deconnexion", 12) == 0) return NULL;
-  for (const char *p = suite; *p; p++)
-    if ((unsigned char)*p < 0x20) return NULL;
   return suite;
 }
 

@@ -10,6 +10,7 @@
 
 #include "err.h"
 #include "fixture.h"
+#include "page.h"
 #include "webclient.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -240,6 +241,64 @@ static void unknown_pages_are_french_404(void **state) {
   wc_done(&r);
 }
 
+static void write_text(const char *dir, const char *name, const char *text) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+/* `serve --assets DIR`: templates read from disk at each request, the
+ * others from the program; a broken one is a French 500 naming it. */
+static void development_templates(void **state) {
+  (void)state;
+  char dir[256];
+  struct wc_reply r;
+  fixture_dir(dir);
+  err_clear();
+  assert_int_equal(page_set_dir("/nulle/part"), ERR_IO);
+  assert_non_null(strstr(err_msg(), "/nulle/part"));
+  write_text(dir, "erreur.mustache", "{{>haut}}<h1>Modifié : {{title}}</h1><p>{{message}}</p>{{>bas}}");
+  assert_int_equal(page_set_dir(dir), 0);
+  wc_get(&r, &E, NULL, "/pas-une-page");
+  assert_int_equal(r.status, 404);
+  wc_assert_has(&r, "<h1>Modifié : Page introuvable</h1>");
+  wc_done(&r);
+  wc_get(&r, &E, NULL, "/");
+  assert_int_equal(r.status, 200);
+  wc_assert_has(&r, "<h1>Accueil</h1>");
+  wc_done(&r);
+  write_text(dir, "accueil.mustache", "{{>haut}}\n{{#jamais fermé\n{{>bas}}");
+  wc_get(&r, &E, NULL, "/");
+  assert_int_equal(r.status, 500);
+  wc_assert_has(&r, "gabarit de page « accueil »");
+  wc_assert_has(&r, "<h1>Modifié : Erreur du serveur</h1>");
+  wc_done(&r);
+  assert_int_equal(page_set_dir(NULL), 0);
+  wc_get(&r, &E, NULL, "/");
+  assert_int_equal(r.status, 200);
+  wc_assert_lacks(&r, "Modifié");
+  wc_done(&r);
+  fixture_rmdir(dir);
+}
+
+/* Line breaks in an address never reach a header. */
+static void no_header_injection(void **state) {
+  (void)state;
+  struct wc_reply r;
+  char v[512];
+  wc_get(&r, &E, NULL, "/demandes%0D%0AX-Injecte:%201");
+  assert_null(wc_header(&r, "X-Injecte", v, sizeof v));
+  wc_done(&r);
+  try_login(&r, MAYOR, wc_password(&E, MAYOR), "&suite=%2Fdemandes%0D%0AX-Injecte%3A+1");
+  assert_int_equal(r.status, 303);
+  assert_string_equal(wc_header(&r, "Location", v, sizeof v), "/");
+  assert_null(wc_header(&r, "X-Injecte", v, sizeof v));
+  wc_done(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(home_for_visitors_and_accounts),
@@ -249,6 +308,8 @@ int main(void) {
       cmocka_unit_test(throttling_locks_the_account),
       cmocka_unit_test(signed_in_pages_redirect_to_login),
       cmocka_unit_test(unknown_pages_are_french_404),
+      cmocka_unit_test(development_templates),
+      cmocka_unit_test(no_header_injection),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
