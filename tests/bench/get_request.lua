@@ -4,6 +4,8 @@
 -- BENCH_REFS ("2019:142734,2020:143141,…": references 1..count per year).
 -- Prints the figures as KEY=value lines for tests/bench/run.sh.
 
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "refs.lua")
+
 local threads = {}
 
 function setup(thread)
@@ -16,12 +18,8 @@ function init(args)
   if not token or not refs then
     error("usage: wrk ... -s get_request.lua URL -- TOKEN REFS")
   end
-  years, cum, total = {}, {}, 0
-  for y, n in string.gmatch(refs, "(%d+):(%d+)") do
-    total = total + tonumber(n)
-    years[#years + 1] = tonumber(y)
-    cum[#cum + 1] = total
-  end
+  local total
+  total, pick = refs_picker(refs)
   if total == 0 then error("REFS: no reference") end
   math.randomseed(os.time() * 1000 + (thread_no or 0) * 7919)
   -- The request text around the reference, formatted once by wrk.
@@ -32,10 +30,7 @@ function init(args)
 end
 
 function request()
-  local r = math.random(total)
-  local i = 1
-  while cum[i] < r do i = i + 1 end
-  return head .. string.format("%d-%06d", years[i], r - (cum[i - 1] or 0)) .. tail
+  return head .. pick() .. tail
 end
 
 function done(summary, latency, requests)

@@ -6,6 +6,8 @@
 -- Prints KEY=value lines: requests, req/s, p50/p95/p99 in ms, answers other
 -- than 2xx, socket errors.
 
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "refs.lua")
+
 local threads = {}
 
 function setup(thread)
@@ -20,12 +22,8 @@ function init(args)
   end
   wrk.headers["Cookie"] = "appui_session=" .. cookie
   wrk.headers["Accept"] = "text/html"
-  years, cum, total = {}, {}, 0
-  for y, n in string.gmatch(refs or "", "(%d+):(%d+)") do
-    total = total + tonumber(n)
-    years[#years + 1] = tonumber(y)
-    cum[#cum + 1] = total
-  end
+  local total
+  total, pick = refs_picker(refs)
   math.randomseed(os.time() * 1000 + (thread_no or 0) * 7919)
   local text = wrk.format("GET", path)
   local at = string.find(text, "@REF@", 1, true)
@@ -39,10 +37,7 @@ end
 
 function request()
   if fixed then return fixed end
-  local r = math.random(total)
-  local i = 1
-  while cum[i] < r do i = i + 1 end
-  return head .. string.format("%d-%06d", years[i], r - (cum[i - 1] or 0)) .. tail
+  return head .. pick() .. tail
 end
 
 function done(summary, latency, requests)
