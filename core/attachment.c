@@ -128,6 +128,9 @@ int attachment_read(struct attachment_file *out, struct db *db, const char *blob
     snprintf(sha, sizeof sha, "%s", db_col_text(st, 0) ? db_col_text(st, 0) : "");
     snprintf(out->name, sizeof out->name, "%s", db_col_text(st, 1) ? db_col_text(st, 1) : "document");
     snprintf(out->media_type, sizeof out->media_type, "%s", db_col_text(st, 2) ? db_col_text(st, 2) : "");
+    out->type = "application/octet-stream";
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+      if (!strcmp(types[i].type, out->media_type)) out->type = types[i].type;
   } else if (s == SQLITE_DONE) {
     rc = err_set(ERR_NOTFOUND, NULL, "document inconnu sur cette demande");
   } else {

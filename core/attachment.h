@@ -33,6 +33,8 @@ int attachment_add(int64_t *id, struct db *db, const struct user *actor, const c
 struct attachment_file {
   char name[256];       /* its name as given */
   char media_type[128]; /* its media type as recorded */
+  const char *type;     /* the same, static, when it is an accepted type
+                         * (the one to send back), else "application/octet-stream" */
   char *data;           /* its content (malloc'ed, NUL-terminated; free()) */
   size_t size;
 };

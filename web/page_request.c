@@ -676,23 +676,6 @@ int page_request_attach(struct http_req *req, struct http_resp *resp) {
   return rc;
 }
 
-/* The media types served back (static strings for the response). */
-static const char *served_type(const char *stored) {
-  static const char *const known[] = {"application/pdf",
-                                      "image/png",
-                                      "image/jpeg",
-                                      "text/plain",
-                                      "text/csv",
-                                      "application/vnd.oasis.opendocument.text",
-                                      "application/vnd.oasis.opendocument.spreadsheet",
-                                      "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                                      "application/zip"};
-  for (size_t i = 0; stored && i < sizeof known / sizeof known[0]; i++)
-    if (!strcmp(known[i], stored)) return known[i];
-  return "application/octet-stream";
-}
-
 int page_request_document(struct http_req *req, struct http_resp *resp) {
   int64_t request;
   int rc = request_access(&request, req->db, &req->user, req->params[0], PERM_READ);
@@ -702,7 +685,7 @@ int page_request_document(struct http_req *req, struct http_resp *resp) {
   if (!*req->params[1] || *end || doc <= 0) return err_set(ERR_NOTFOUND, NULL, "document inconnu : « %s »", req->params[1]);
   struct attachment_file af;
   if ((rc = attachment_read(&af, req->db, req->blobs, request, doc))) return rc;
-  const char *type = served_type(af.media_type), *name = af.name;
+  const char *type = af.type, *name = af.name;
   char *data = af.data;
   size_t len = af.size;
   /* A file name safe in the header: letters, digits, . - _ only. */

@@ -305,8 +305,17 @@ static void read_back(void **state) {
   assert_int_equal(attachment_read(&f, g.db, g.blobs, g.agassac_id, id), 0);
   assert_string_equal(f.name, "devis.pdf");
   assert_string_equal(f.media_type, "application/pdf");
+  assert_string_equal(f.type, "application/pdf");
   assert_int_equal(f.size, sizeof pdf - 1);
   assert_memory_equal(f.data, pdf, f.size);
+  free(f.data);
+  /* A recorded type no longer accepted is sent back as bytes. */
+  char sql[64];
+  snprintf(sql, sizeof sql, "UPDATE attachment SET media_type = 'text/html' WHERE id = %lld", (long long)id);
+  assert_int_equal(db_exec(g.db, sql), 0);
+  assert_int_equal(attachment_read(&f, g.db, g.blobs, g.agassac_id, id), 0);
+  assert_string_equal(f.media_type, "text/html");
+  assert_string_equal(f.type, "application/octet-stream");
   free(f.data);
   /* Another request's id, an unknown id: not found, nothing allocated. */
   assert_refused(g.db, attachment_read(&f, g.db, g.blobs, g.agassac_id + 1000, id), ERR_NOTFOUND, NULL, "inconnu");
