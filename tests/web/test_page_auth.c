@@ -299,6 +299,37 @@ static void no_header_injection(void **state) {
   wc_done(&r);
 }
 
+/* Forms the parser refuses: too many fields, a multipart body without its
+ * boundary, a body that is not a form. Each a French error, nothing written. */
+static void malformed_forms(void **state) {
+  (void)state;
+  struct wc_session s;
+  wc_login(&s, &E, COORD);
+  char before[65], after[65];
+  wc_digest(&E, before);
+  struct wc_reply r;
+  size_t n = 300 * 8 + 100;
+  char *body = malloc(n), *w = body;
+  for (int i = 0; i < 300; i++) w += sprintf(w, "f%03d=x&", i);
+  sprintf(w, "csrf=%s", s.csrf);
+  wc_request(&r, &E, &s, "POST", "/deconnexion", NULL, "application/x-www-form-urlencoded", body, strlen(body));
+  free(body);
+  assert_int_equal(r.status, 413);
+  wc_assert_has(&r, "256 champs au plus");
+  wc_done(&r);
+  const char *mp = "--x\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nabc\r\n--x--\r\n";
+  wc_request(&r, &E, &s, "POST", "/deconnexion", NULL, "multipart/form-data", mp, strlen(mp));
+  assert_int_equal(r.status, 400);
+  wc_assert_has(&r, "formulaire illisible");
+  wc_done(&r);
+  wc_request(&r, &E, &s, "POST", "/deconnexion", NULL, "text/plain", "csrf=abc", 8);
+  assert_int_equal(r.status, 415);
+  wc_assert_has(&r, "application/x-www-form-urlencoded");
+  wc_done(&r);
+  wc_digest(&E, after);
+  assert_string_equal(before, after);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(home_for_visitors_and_accounts),
@@ -310,6 +341,7 @@ int main(void) {
       cmocka_unit_test(unknown_pages_are_french_404),
       cmocka_unit_test(development_templates),
       cmocka_unit_test(no_header_injection),
+      cmocka_unit_test(malformed_forms),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
